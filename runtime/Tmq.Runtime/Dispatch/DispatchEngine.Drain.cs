@@ -1,0 +1,222 @@
+using Tmq.Telemetry;
+
+namespace Tmq.Dispatch;
+
+// Giving partitions back: revoke (drain, then commit), loss (cancel, commit nothing), shutdown.
+internal sealed partial class DispatchEngine
+{
+    /// <summary>
+    /// Revoke: stops dispatching <paramref name="partitions"/>, drops their queued messages, lets
+    /// their running handlers finish within <paramref name="timeout"/>, then cancels the rest.
+    /// Returns the final committable positions (cancelled work is not finished, so never passed).
+    /// Called by the transport on its own thread; bounded by <paramref name="timeout"/> plus a short grace.
+    /// </summary>
+    public async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        var waits = Close(partitions, cancel: false);
+        if (waits.Count > 0)
+        {
+            var all = Task.WhenAll(waits);
+            if (!await CompletesWithin(all, timeout))
+            {
+                Log.DrainTimedOut(_logger, _name, CountRunning(partitions), timeout);
+                foreach (var partition in partitions)
+                {
+                    partition.Cancel();
+                }
+
+                if (!await CompletesWithin(all, TmqDefaults.CancellationGrace))
+                {
+                    Log.HandlersAbandoned(_logger, _name, CountRunning(partitions));
+                }
+            }
+        }
+
+        var positions = new List<PartitionPosition>(partitions.Count);
+        lock (_gate)
+        {
+            foreach (var partition in partitions)
+            {
+                if (partition.Retired)
+                {
+                    continue;
+                }
+
+                partition.Retired = true;
+                partition.Idle = null;
+                if (partition.Position >= 0)
+                {
+                    positions.Add(new PartitionPosition(partition.Topic, partition.Partition, partition.Position));
+                }
+
+                if (partition.Running == 0)
+                {
+                    partition.Dispose();
+                }
+            }
+        }
+
+        return positions;
+    }
+
+    /// <summary>
+    /// Loss: the partitions already belong to someone else. Cancels their work at once and reports
+    /// nothing for them, ever.
+    /// </summary>
+    public void Abandon(IReadOnlyCollection<PartitionState> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        Close(partitions, cancel: true);
+        lock (_gate)
+        {
+            foreach (var partition in partitions)
+            {
+                partition.Retired = true;
+                partition.Idle = null;
+                if (partition.Running == 0)
+                {
+                    partition.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Shutdown: drains every partition within <paramref name="timeout"/>, stops the workers and
+    /// returns the final positions. The transport must have stopped fetching first.
+    /// </summary>
+    public async Task<IReadOnlyList<PartitionPosition>> StopAsync(TimeSpan timeout)
+    {
+        PartitionState[] all;
+        lock (_gate)
+        {
+            all = [.. _partitions];
+        }
+
+        var positions = await DrainAsync(all, timeout);
+        WorkerSignal[] idle;
+        Task[] workers;
+        lock (_gate)
+        {
+            _stopped = true;
+            idle = [.. _idle];
+            _idle.Clear();
+            workers = [.. _workerTasks];
+        }
+
+        foreach (var signal in idle)
+        {
+            signal.Set();
+        }
+
+        _stopping.Cancel();
+        await CompletesWithin(Task.WhenAll(workers), TmqDefaults.CancellationGrace);
+        return positions;
+    }
+
+    /// <summary>Marks partitions closing and drops their queued work. Returns tasks that complete when their running work ends.</summary>
+    private List<Task> Close(IReadOnlyCollection<PartitionState> partitions, bool cancel)
+    {
+        var waits = new List<Task>();
+        var wakes = new List<WorkerSignal>();
+        var capacity = false;
+        lock (_gate)
+        {
+            foreach (var partition in partitions)
+            {
+                if (partition.Closing)
+                {
+                    if (partition.Idle is { } pending)
+                    {
+                        waits.Add(pending.Task);
+                    }
+
+                    continue;
+                }
+
+                partition.Closing = true;
+                _partitions.Remove(partition);
+                foreach (var message in partition.Outstanding)
+                {
+                    capacity |= DropQueuedLocked(message, wakes);
+                }
+
+                if (partition.Running > 0)
+                {
+                    partition.Idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    waits.Add(partition.Idle.Task);
+                }
+            }
+        }
+
+        if (cancel)
+        {
+            foreach (var partition in partitions)
+            {
+                partition.Cancel();
+            }
+        }
+
+        foreach (var wake in wakes)
+        {
+            wake.Set();
+        }
+
+        if (capacity)
+        {
+            NotifyCapacity();
+        }
+
+        return waits;
+    }
+
+    /// <summary>Drops a message that is not running. Messages promoted by the drop are later in offset order, so the caller's walk reaches them.</summary>
+    private bool DropQueuedLocked(TmqMessage message, List<WorkerSignal> wakes)
+    {
+        switch (message.State)
+        {
+            case MessageState.Waiting:
+                message.OrderKey!.Waiting.Remove(message);
+                message.OrderKey = null;
+                break;
+            case MessageState.Ready:
+                _ready.Remove(message);
+                break;
+            case MessageState.RetryWait:
+            case MessageState.Parked:
+                break;
+            default:
+                return false;
+        }
+
+        var capacity = DropLocked(message, out var wake);
+        if (wake is not null)
+        {
+            wakes.Add(wake);
+        }
+
+        return capacity;
+    }
+
+    private int CountRunning(IReadOnlyCollection<PartitionState> partitions)
+    {
+        lock (_gate)
+        {
+            return partitions.Sum(static p => p.Running);
+        }
+    }
+
+    private async Task<bool> CompletesWithin(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, _time).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+}

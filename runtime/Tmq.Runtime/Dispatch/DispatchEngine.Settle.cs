@@ -1,0 +1,186 @@
+using Tmq.Telemetry;
+
+namespace Tmq.Dispatch;
+
+// How a running message leaves the Running state: finished, waiting for a retry, parked, or dropped.
+internal sealed partial class DispatchEngine
+{
+    private void Finish(TmqMessage message, MessageOutcome outcome, TimeSpan requeueDelay)
+    {
+        var partition = message.Owner!;
+        WorkerSignal? wake;
+        bool capacity;
+        lock (_gate)
+        {
+            EndRunLocked(partition);
+            message.State = MessageState.Finished;
+            message.LastError = null;
+            wake = ReleaseKeyLocked(message);
+            capacity = LeaveBufferLocked();
+            AdvanceLocked(partition);
+        }
+
+        wake?.Set();
+        if (capacity)
+        {
+            NotifyCapacity();
+        }
+
+        if (outcome == MessageOutcome.Handled)
+        {
+            CountOutcome("success");
+        }
+
+        try
+        {
+            _transport.OnSettled(partition, message, outcome, requeueDelay);
+        }
+        catch (Exception ex)
+        {
+            Log.TransportCallbackFailed(_logger, ex, _name, nameof(IDispatchTransport.OnSettled));
+        }
+    }
+
+    /// <summary>The message waits for <paramref name="delay"/>, keeping its key, then becomes ready again.</summary>
+    private void ScheduleRetry(TmqMessage message, TimeSpan delay, bool nextAttempt)
+    {
+        var partition = message.Owner!;
+        WorkerSignal? wake = null;
+        bool capacity = false;
+        lock (_gate)
+        {
+            EndRunLocked(partition);
+            if (partition.Closing)
+            {
+                // A revoke or shutdown is draining this partition: the new owner retries it.
+                capacity = DropLocked(message, out wake);
+            }
+            else
+            {
+                if (nextAttempt)
+                {
+                    message.Attempt++;
+                }
+
+                if (delay <= TimeSpan.Zero)
+                {
+                    wake = MakeReadyLocked(message);
+                }
+                else
+                {
+                    message.State = MessageState.RetryWait;
+                    _retryWaiting++;
+                    // A TimeProvider timer with a positive due time never fires synchronously,
+                    // so creating it under the lock cannot re-enter.
+                    message.RetryTimer = _time.CreateTimer(
+                        static state =>
+                        {
+                            var (engine, due) = ((DispatchEngine, TmqMessage))state!;
+                            engine.OnRetryDue(due);
+                        },
+                        (this, message),
+                        delay,
+                        Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        wake?.Set();
+        if (capacity)
+        {
+            NotifyCapacity();
+        }
+    }
+
+    private void OnRetryDue(TmqMessage message)
+    {
+        WorkerSignal? wake;
+        lock (_gate)
+        {
+            if (message.State != MessageState.RetryWait)
+            {
+                return;
+            }
+
+            message.RetryTimer?.Dispose();
+            message.RetryTimer = null;
+            _retryWaiting--;
+            wake = MakeReadyLocked(message);
+        }
+
+        wake?.Set();
+    }
+
+    /// <summary>Stop policy: the message keeps its key and its partition halts.</summary>
+    private void Park(TmqMessage message, Exception error)
+    {
+        var partition = message.Owner!;
+        lock (_gate)
+        {
+            EndRunLocked(partition);
+            message.State = MessageState.Parked;
+            message.LastError = error;
+            partition.Stopped = true;
+            HasStoppedPartitions = true;
+        }
+
+        CountOutcome("stopped");
+        Log.PartitionStopped(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt);
+        try
+        {
+            _transport.OnPartitionStopped(partition);
+        }
+        catch (Exception ex)
+        {
+            Log.TransportCallbackFailed(_logger, ex, _name, nameof(IDispatchTransport.OnPartitionStopped));
+        }
+    }
+
+    /// <summary>A running message was cancelled by a drain: unfinished, redelivered later.</summary>
+    private void Abandon(TmqMessage message)
+    {
+        var partition = message.Owner!;
+        WorkerSignal? wake;
+        bool capacity;
+        lock (_gate)
+        {
+            EndRunLocked(partition);
+            capacity = DropLocked(message, out wake);
+        }
+
+        wake?.Set();
+        if (capacity)
+        {
+            NotifyCapacity();
+        }
+    }
+
+    /// <summary>Removes an unfinished message from the engine. It stays in its partition's queue, pinning the position.</summary>
+    private bool DropLocked(TmqMessage message, out WorkerSignal? wake)
+    {
+        if (message.State == MessageState.RetryWait)
+        {
+            _retryWaiting--;
+        }
+
+        message.State = MessageState.Dropped;
+        message.RetryTimer?.Dispose();
+        message.RetryTimer = null;
+        wake = ReleaseKeyLocked(message);
+        return LeaveBufferLocked();
+    }
+
+    private void EndRunLocked(PartitionState partition)
+    {
+        partition.Running--;
+        _running--;
+        if (partition.Running == 0)
+        {
+            partition.Idle?.TrySetResult();
+            if (partition.Retired)
+            {
+                partition.Dispose();
+            }
+        }
+    }
+}

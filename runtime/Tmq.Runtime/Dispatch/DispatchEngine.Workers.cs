@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Tmq.Retry;
+using Tmq.Telemetry;
+
+namespace Tmq.Dispatch;
+
+internal sealed partial class DispatchEngine
+{
+    private void SpawnWorkersLocked()
+    {
+        _workerTasks.RemoveAll(static t => t.IsCompleted);
+        while (_workers < _targetWorkers)
+        {
+            _workers++;
+            _workerTasks.Add(Task.Run(WorkerLoopAsync));
+        }
+    }
+
+    private async Task WorkerLoopAsync()
+    {
+        var signal = new WorkerSignal();
+        while (true)
+        {
+            TmqMessage? message = null;
+            WorkerSignal? handOff = null;
+            var retire = false;
+            lock (_gate)
+            {
+                if (_stopped || _workers > _targetWorkers)
+                {
+                    // Not in the idle stack now: a worker is only there while it awaits its signal.
+                    _workers--;
+                    retire = true;
+
+                    // It may have been woken for a message; pass that wake-up on.
+                    handOff = _ready.Count > 0 && _idle.Count > 0 ? _idle.Pop() : null;
+                }
+                else
+                {
+                    message = TakeReadyLocked();
+                    if (message is null)
+                    {
+                        signal.Reset();
+                        _idle.Push(signal);
+                    }
+                }
+            }
+
+            if (retire)
+            {
+                handOff?.Set();
+                return;
+            }
+
+            if (message is null)
+            {
+                await signal.WaitAsync();
+                continue;
+            }
+
+            await RunAsync(message);
+        }
+    }
+
+    private TmqMessage? TakeReadyLocked()
+    {
+        while (_ready.RemoveFirst() is { } message)
+        {
+            var partition = message.Owner!;
+            if (partition.Stopped)
+            {
+                message.State = MessageState.Parked;
+                continue;
+            }
+
+            message.State = MessageState.Running;
+            partition.Running++;
+            _running++;
+            return message;
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs one message's handler (or dead-letter write) and settles it. Never throws.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RunAsync(TmqMessage message)
+    {
+        var partition = message.Owner!;
+        if (message.DeadLetterPending)
+        {
+            await WriteDeadLetterAsync(message, partition);
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        using var activity = TmqActivity.StartProcess(message, _name, _group);
+        Exception? error = null;
+        try
+        {
+            var task = _handler.HandleAsync(message, partition.Token);
+            if (!task.IsCompletedSuccessfully)
+            {
+                await task.ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        if (_metrics.ProcessDuration.Enabled)
+        {
+            RecordDuration(started, error);
+        }
+
+        if (error is null)
+        {
+            Finish(message, MessageOutcome.Handled, TimeSpan.Zero);
+            return;
+        }
+
+        activity?.SetStatus(ActivityStatusCode.Error, error.GetType().FullName);
+        if (error is OperationCanceledException && partition.Token.IsCancellationRequested)
+        {
+            CountOutcome("cancelled");
+            Abandon(message);
+            return;
+        }
+
+        await OnFailureAsync(message, partition, error);
+    }
+
+    private void RecordDuration(long started, Exception? error)
+    {
+        var tags = new TagList(_tags.AsSpan());
+        if (error is not null)
+        {
+            tags.Add("error.type", error.GetType().FullName);
+        }
+
+        _metrics.ProcessDuration.Record(_time.GetElapsedTime(started).TotalSeconds, tags);
+    }
+
+    private async ValueTask OnFailureAsync(TmqMessage message, PartitionState partition, Exception error)
+    {
+        var options = _options();
+        var retry = options.Retry;
+        var permanent = RetryPolicy.IsPermanent(error, retry);
+        if (!permanent && message.Attempt < retry.MaxAttempts)
+        {
+            var delay = RetryPolicy.Delay(retry, message.Attempt, _random());
+            Log.HandlerFailedRetrying(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, delay);
+            if (_requeueRetries)
+            {
+                CountOutcome("requeue");
+                Finish(message, MessageOutcome.Requeued, delay);
+            }
+            else
+            {
+                CountOutcome("retry");
+                ScheduleRetry(message, delay, nextAttempt: true);
+            }
+
+            return;
+        }
+
+        if (retry.OnExhausted == ExhaustedPolicy.Stop)
+        {
+            Park(message, error);
+            return;
+        }
+
+        Log.DeadLettering(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, permanent, _deadLetterTopic);
+        message.DeadLetterPending = true;
+        message.LastError = error;
+        await WriteDeadLetterAsync(message, partition);
+    }
+
+    private async ValueTask WriteDeadLetterAsync(TmqMessage message, PartitionState partition)
+    {
+        var record = new DeadLetterRecord(message, _deadLetterTopic, _group, message.LastError!, _time.GetUtcNow());
+        try
+        {
+            await _deadLetters.WriteAsync(record, partition.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (partition.Token.IsCancellationRequested)
+        {
+            CountOutcome("cancelled");
+            Abandon(message);
+            return;
+        }
+        catch (Exception ex)
+        {
+            var writes = ++message.DeadLetterWrites;
+            var delay = RetryPolicy.DeadLetterDelay(_options().DeadLetter, writes);
+            Log.DeadLetterWriteFailed(_logger, ex, _name, message.Topic, message.Partition, message.Offset, _deadLetterTopic, writes, delay);
+            _metrics.DeadLetterWriteFailures.Add(1, new TagList(_tags.AsSpan()));
+            ScheduleRetry(message, delay, nextAttempt: false);
+            return;
+        }
+
+        CountOutcome("dead_letter");
+        Finish(message, MessageOutcome.DeadLettered, TimeSpan.Zero);
+    }
+
+    private void CountOutcome(string outcome)
+    {
+        if (_metrics.Outcomes.Enabled)
+        {
+            var tags = new TagList(_tags.AsSpan()) { { "tmq.outcome", outcome } };
+            _metrics.Outcomes.Add(1, tags);
+        }
+    }
+}

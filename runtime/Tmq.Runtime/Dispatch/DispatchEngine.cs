@@ -1,0 +1,331 @@
+using Microsoft.Extensions.Logging;
+using Tmq.Telemetry;
+
+namespace Tmq.Dispatch;
+
+/// <summary>
+/// Turns "messages arrive" into "the handler ran, in order, with retries, and the broker may now
+/// forget them". Transport-neutral: Kafka, NSQ and the in-memory transport all drive it.
+/// </summary>
+/// <remarks>
+/// <para><b>Concurrency model.</b> All state (key table, ready list, partition trackers, counters)
+/// is guarded by one lock, <see cref="_gate"/>, held only for short, allocation-free bookkeeping and
+/// never across a handler call, an await or a transport callback.</para>
+/// <para><b>Who enqueues.</b> Exactly one thread per transport, its fetch thread, calls
+/// <see cref="AddPartition"/> and <see cref="Enqueue"/>; it checks <see cref="HasCapacity"/> first and
+/// pauses fetching while it is false. The engine never touches the broker client: it tells the
+/// transport through <see cref="IDispatchTransport"/>, and the transport acts on its own thread.</para>
+/// <para><b>Who runs handlers.</b> <c>Concurrency</c> worker loops on the thread pool. A worker takes
+/// the first message of the ready list; a message is ready only when it is the oldest unfinished
+/// message of its key (<see cref="KeyState.Holder"/>), so one key never runs twice at once, and a
+/// busy or retrying key never blocks a free worker from other keys: there are no fixed lanes.
+/// A retry waits on a <see cref="TimeProvider"/> timer without occupying a worker, still holding
+/// its key so later messages of that key stay behind it.</para>
+/// <para><b>Who completes a message.</b> Only the worker that ran it (or a drain, for work that
+/// never started), under the lock: it moves the message to a final state, hands the key to the
+/// next waiting message, and advances its partition's committable position.</para>
+/// <para><b>Who decides commits.</b> Only <see cref="PartitionState.Position"/>: the oldest unfinished
+/// offset of the partition. The transport reads positions (<see cref="CollectPositions"/>) and commits
+/// them on its own thread; a drain returns the final ones. A revoked partition's state is retired and
+/// never reported again, whatever its late handlers do.</para>
+/// </remarks>
+internal sealed partial class DispatchEngine : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly string _name;
+    private readonly IMessageHandler _handler;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly IDispatchTransport _transport;
+    private readonly Func<ConsumerOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _random;
+    private readonly ILogger _logger;
+    private readonly TmqMetrics _metrics;
+    private readonly OrderingMode _ordering;
+    private readonly int _maxBuffered;
+    private readonly int _lowWater;
+    private readonly bool _requeueRetries;
+    private readonly string? _group;
+    private readonly string _deadLetterTopic;
+    private readonly KeyValuePair<string, object?>[] _tags;
+    private readonly CancellationTokenSource _stopping = new();
+
+    private readonly KeyTable _keys = new();
+    private readonly List<PartitionState> _partitions = [];
+    private readonly Stack<WorkerSignal> _idle = new();
+    private readonly List<Task> _workerTasks = [];
+    private MessageList _ready;
+    private int _buffered;
+    private int _running;
+    private int _retryWaiting;
+    private int _workers;
+    private int _targetWorkers;
+    private bool _awaitingCapacity;
+    private bool _stopped;
+
+    public DispatchEngine(EngineSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = settings.Options();
+        _name = settings.Name;
+        _handler = settings.Handler;
+        _deadLetters = settings.DeadLetters;
+        _transport = settings.Transport;
+        _options = settings.Options;
+        _time = settings.TimeProvider;
+        _random = settings.Random;
+        _logger = settings.Logger;
+        _metrics = settings.Metrics;
+        _group = settings.Group;
+        _requeueRetries = settings.RequeueRetries;
+        _ordering = options.Ordering;
+        _maxBuffered = options.MaxBufferedMessages;
+        _lowWater = Math.Max(0, _maxBuffered / 2);
+        _deadLetterTopic = options.DeadLetter.ResolveTopic(options.Topic);
+        _targetWorkers = options.Concurrency;
+        _tags =
+        [
+            new("tmq.consumer", _name),
+            new("messaging.destination.name", options.Topic),
+            new("messaging.consumer.group.name", _group),
+        ];
+    }
+
+    /// <summary>Fetched messages not yet final (queued, running, waiting for a retry or a dead-letter write, parked).</summary>
+    public int Buffered => Volatile.Read(ref _buffered);
+
+    /// <summary>Handler calls and dead-letter writes running now.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    /// <summary>False while <see cref="Buffered"/> is at <c>MaxBufferedMessages</c>: the transport must not enqueue.</summary>
+    public bool HasCapacity => Volatile.Read(ref _buffered) < _maxBuffered;
+
+    /// <summary>True once any partition was halted by the Stop policy.</summary>
+    public bool HasStoppedPartitions { get; private set; }
+
+    internal KeyValuePair<string, object?>[] Tags => _tags;
+
+    /// <summary>
+    /// Nothing is running, ready or waiting for a retry: every buffered message is finished or held
+    /// behind a stopped partition. Only a new message or a revoke changes that.
+    /// </summary>
+    public bool IsQuiescent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ready.Count == 0 && _running == 0 && _retryWaiting == 0;
+            }
+        }
+    }
+
+    /// <summary>Starts the worker loops.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            SpawnWorkersLocked();
+        }
+    }
+
+    /// <summary>Changes how many handler calls may run at once (live option).</summary>
+    public void SetConcurrency(int concurrency)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        int old;
+        List<WorkerSignal>? retire = null;
+        lock (_gate)
+        {
+            old = _targetWorkers;
+            if (old == concurrency || _stopped)
+            {
+                return;
+            }
+
+            _targetWorkers = concurrency;
+            if (_workers > 0 || _workerTasks.Count > 0)
+            {
+                SpawnWorkersLocked();
+            }
+
+            if (concurrency < old)
+            {
+                retire = [.. _idle];
+                _idle.Clear();
+            }
+        }
+
+        retire?.ForEach(static s => s.Set());
+        Log.ConcurrencyChanged(_logger, _name, old, concurrency);
+    }
+
+    /// <summary>Releases the shutdown token source. Call after <see cref="StopAsync"/>.</summary>
+    public void Dispose() => _stopping.Dispose();
+
+    /// <summary>Registers a newly assigned partition. Fetch thread only.</summary>
+    public PartitionState AddPartition(string topic, int partition)
+    {
+        var state = new PartitionState(topic, partition, _stopping.Token);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            _partitions.Add(state);
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Hands a fetched message to the engine. Fetch thread only, in offset order per partition,
+    /// and only while <see cref="HasCapacity"/>.
+    /// </summary>
+    public void Enqueue(PartitionState partition, TmqMessage message)
+    {
+        WorkerSignal? wake = null;
+        lock (_gate)
+        {
+            if (partition.Closing || _stopped)
+            {
+                throw new InvalidOperationException($"Partition {partition} is being revoked or the consumer is stopping; the transport must not enqueue into it.");
+            }
+
+            if (_buffered >= _maxBuffered)
+            {
+                throw new InvalidOperationException($"The buffer is full ({_maxBuffered} messages); the transport must wait for HasCapacity.");
+            }
+
+            message.Owner = partition;
+            partition.Outstanding.Enqueue(message);
+            partition.NextOffset = message.Offset + 1;
+            if (++_buffered >= _maxBuffered)
+            {
+                _awaitingCapacity = true;
+            }
+
+            var key = ResolveKey(partition, message);
+            message.OrderKey = key;
+            if (key is null || key.Holder is null)
+            {
+                if (key is not null)
+                {
+                    key.Holder = message;
+                }
+
+                wake = MakeReadyLocked(message);
+            }
+            else
+            {
+                message.State = MessageState.Waiting;
+                key.Waiting.AddLast(message);
+            }
+        }
+
+        wake?.Set();
+    }
+
+    /// <summary>Positions that moved since they were last collected, for the transport to commit.</summary>
+    public void CollectPositions(List<PartitionPosition> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        lock (_gate)
+        {
+            foreach (var partition in _partitions)
+            {
+                var position = partition.Position;
+                if (position > partition.ReportedPosition && !partition.Closing)
+                {
+                    partition.ReportedPosition = position;
+                    into.Add(new PartitionPosition(partition.Topic, partition.Partition, position));
+                }
+            }
+        }
+    }
+
+    private KeyState? ResolveKey(PartitionState partition, TmqMessage message) => _ordering switch
+    {
+        OrderingMode.None => null,
+        OrderingMode.Key when !message.Key.IsEmpty => _keys.GetOrAdd(message.Key),
+        _ => partition.OrderKey,
+    };
+
+    /// <summary>Puts the holder of a key (or an unordered message) where a worker finds it. Returns a worker to wake.</summary>
+    private WorkerSignal? MakeReadyLocked(TmqMessage message)
+    {
+        if (message.Owner!.Stopped)
+        {
+            message.State = MessageState.Parked;
+            return null;
+        }
+
+        message.State = MessageState.Ready;
+        _ready.AddLast(message);
+        return _idle.Count > 0 ? _idle.Pop() : null;
+    }
+
+    /// <summary>
+    /// The key of <paramref name="message"/> passes to the next message waiting for it, if any.
+    /// Returns a worker to wake.
+    /// </summary>
+    private WorkerSignal? ReleaseKeyLocked(TmqMessage message)
+    {
+        var key = message.OrderKey;
+        message.OrderKey = null;
+        if (key is null || !ReferenceEquals(key.Holder, message))
+        {
+            return null;
+        }
+
+        var next = key.Waiting.RemoveFirst();
+        if (next is not null)
+        {
+            key.Holder = next;
+            return MakeReadyLocked(next);
+        }
+
+        key.Holder = null;
+        if (key.Pooled)
+        {
+            _keys.Release(key);
+        }
+
+        return null;
+    }
+
+    /// <summary>A message leaves the buffer. Returns true when the transport should be told capacity is back.</summary>
+    private bool LeaveBufferLocked()
+    {
+        _buffered--;
+        if (_awaitingCapacity && _buffered <= _lowWater)
+        {
+            _awaitingCapacity = false;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Drops committed-in-order messages from the head of the partition's queue.</summary>
+    private static void AdvanceLocked(PartitionState partition)
+    {
+        var outstanding = partition.Outstanding;
+        while (outstanding.Count > 0 && outstanding.Peek().State == MessageState.Finished)
+        {
+            var done = outstanding.Dequeue();
+            done.Owner = null;
+        }
+    }
+
+    private void NotifyCapacity()
+    {
+        try
+        {
+            _transport.OnCapacityAvailable();
+        }
+        catch (Exception ex)
+        {
+            Log.TransportCallbackFailed(_logger, ex, _name, nameof(IDispatchTransport.OnCapacityAvailable));
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Tmq.Telemetry;
+
+/// <summary>
+/// The <c>Tmq</c> meter: every instrument of the runtime, named after OpenTelemetry's messaging
+/// conventions where one exists. One instance per service provider (from <see cref="IMeterFactory"/>)
+/// or per engine in tests.
+/// </summary>
+internal sealed class TmqMetrics : IDisposable
+{
+    public const string MeterName = "Tmq";
+
+    private static readonly double[] DurationBuckets =
+        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    private readonly Meter _meter;
+    private readonly ConcurrentDictionary<IConsumerGauges, byte> _consumers = new();
+
+    public TmqMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        Consumed = _meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages delivered to the consumer by the broker.");
+        Sent = _meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Messages the producer had acknowledged.");
+        ProcessDuration = _meter.CreateHistogram(
+            "messaging.process.duration",
+            "s",
+            "Duration of one handler call.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        Outcomes = _meter.CreateCounter<long>("tmq.consumer.outcomes", "{message}", "Handler outcomes: success, retry, dead_letter, requeue, stopped, cancelled.");
+        DeadLetterWriteFailures = _meter.CreateCounter<long>("tmq.dead_letter.write_failures", "{write}", "Dead-letter writes that failed and will be retried.");
+        Rebalances = _meter.CreateCounter<long>("tmq.consumer.rebalances", "{rebalance}", "Partition assignments, revocations and losses.");
+        _meter.CreateObservableGauge("tmq.consumer.in_flight", () => Observe(static c => c.InFlight), "{message}", "Handler calls running now.");
+        _meter.CreateObservableGauge("tmq.consumer.buffered", () => Observe(static c => c.Buffered), "{message}", "Fetched messages not yet finished.");
+        _meter.CreateObservableGauge("tmq.consumer.paused", () => Observe(static c => c.Paused ? 1 : 0), "{consumer}", "1 while fetching is paused (backpressure, Paused option or a stopped partition).");
+        _meter.CreateObservableGauge("tmq.consumer.lag", ObserveLag, "{message}", "Messages behind the end of each partition.");
+    }
+
+    public Counter<long> Consumed { get; }
+
+    public Counter<long> Sent { get; }
+
+    public Histogram<double> ProcessDuration { get; }
+
+    public Counter<long> Outcomes { get; }
+
+    public Counter<long> DeadLetterWriteFailures { get; }
+
+    public Counter<long> Rebalances { get; }
+
+    public IDisposable Register(IConsumerGauges consumer)
+    {
+        _consumers.TryAdd(consumer, 0);
+        return new Registration(this, consumer);
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<long>> Observe(Func<IConsumerGauges, long> read)
+    {
+        foreach (var consumer in _consumers.Keys)
+        {
+            yield return new Measurement<long>(read(consumer), consumer.Tags);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLag()
+    {
+        foreach (var consumer in _consumers.Keys)
+        {
+            foreach (var (partition, lag) in consumer.Lag())
+            {
+                var tags = new List<KeyValuePair<string, object?>>(consumer.Tags)
+                {
+                    new("messaging.destination.partition.id", partition.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                };
+                yield return new Measurement<long>(lag, tags);
+            }
+        }
+    }
+
+    private sealed class Registration(TmqMetrics owner, IConsumerGauges consumer) : IDisposable
+    {
+        public void Dispose() => owner._consumers.TryRemove(consumer, out _);
+    }
+}
+
+/// <summary>What a consumer reports to the observable gauges.</summary>
+internal interface IConsumerGauges
+{
+    KeyValuePair<string, object?>[] Tags { get; }
+
+    long InFlight { get; }
+
+    long Buffered { get; }
+
+    bool Paused { get; }
+
+    IEnumerable<(int Partition, long Lag)> Lag();
+}

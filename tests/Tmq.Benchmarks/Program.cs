@@ -1,0 +1,19 @@
+using Tmq.Benchmarks;
+
+// Benchmarks print "name: value unit" lines; ratios compare against a baseline run in the same process.
+// Usage: dotnet run -c Release --project tests/Tmq.Benchmarks -- <scenario> [options]
+var scenario = args.Length > 0 ? args[0] : "help";
+var rest = args.Skip(1).ToArray();
+return scenario switch
+{
+    "engine" => await EngineBenchmark.RunAsync(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Tmq.Benchmarks <scenario> [--messages N]");
+    Console.Error.WriteLine("scenarios:");
+    Console.Error.WriteLine("  engine   in-memory transport, no-op handler, Key mode, 10,000 keys, 16 partitions");
+    return 2;
+}
