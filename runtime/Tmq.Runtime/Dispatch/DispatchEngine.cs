@@ -105,6 +105,18 @@ internal sealed partial class DispatchEngine : IDisposable
 
     internal KeyValuePair<string, object?>[] Tags => _tags;
 
+    /// <summary>Messages waiting for a retry timer.</summary>
+    internal int RetryWaiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _retryWaiting;
+            }
+        }
+    }
+
     /// <summary>
     /// Nothing is running, ready or waiting for a retry: every buffered message is finished or held
     /// behind a stopped partition. Only a new message or a revoke changes that.

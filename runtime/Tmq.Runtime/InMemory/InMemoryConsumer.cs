@@ -124,6 +124,8 @@ public sealed class InMemoryConsumer : IAsyncDisposable
     /// <summary>Handler calls running right now.</summary>
     public int InFlight => _engine?.Running ?? 0;
 
+    internal DispatchEngine? Engine => _engine;
+
     /// <summary>Starts the workers. Publishing starts them too.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,142 @@
+using Tmq.Tests.Fakes;
+
+namespace Tmq.Tests.Dispatch;
+
+public sealed class DrainTests
+{
+    [Fact]
+    public async Task Revoke_HandlerOutlivesDrainTimeout_IsCancelledAndNotCommitted()
+    {
+        var time = new TimerAwareTimeProvider();
+        var signals = new Signals();
+        var handler = new DelegateHandler(async (message, token) =>
+        {
+            if (message.ValueAsString() == "slow")
+            {
+                signals.Set("slow started");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    signals.Set("slow cancelled");
+                    throw;
+                }
+            }
+        });
+        var options = new ConsumerOptions { Topic = "orders", RevokeDrainTimeout = TimeSpan.FromSeconds(5) };
+        await using var consumer = new InMemoryConsumer(handler, options, time, partitions: 1);
+
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("slow"));
+        await consumer.PublishToAsync(0, Bytes("b"), Bytes("fast"));
+        await signals.WaitAsync("slow started");
+        await WaitUntilAsync(() => consumer.Handled.Count == 1);
+
+        var timersBefore = time.TimersCreated;
+        var revoke = consumer.RevokeAsync(0);
+        await time.WaitForTimersAsync(timersBefore + 1);
+        time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
+        Assert.False(signals.IsSet("slow cancelled"));
+        time.Advance(TimeSpan.FromTicks(1));
+        await signals.WaitAsync("slow cancelled");
+        await revoke.WaitAsync(TestTimeout.Default);
+
+        // Offset 1 finished, but offset 0 was cancelled: the position must not pass it.
+        Assert.Equal(0, consumer.CommittedOffsets()[0]);
+        Assert.Equal(["fast"], consumer.Handled.Select(m => m.ValueAsString()));
+        Assert.Empty(consumer.DeadLetters);
+    }
+
+    [Fact]
+    public async Task Revoke_HandlerFinishesWithinTimeout_CommitsPastIt()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var signals = new Signals();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            signals.Set("started");
+            await gate.Task;
+        });
+        await using var consumer = new InMemoryConsumer(handler, new ConsumerOptions { Topic = "orders" }, partitions: 1);
+
+        await consumer.PublishAsync("a", "one");
+        await signals.WaitAsync("started");
+        var revoke = consumer.RevokeAsync(0);
+        Assert.False(revoke.IsCompleted);
+        gate.SetResult();
+        await revoke.WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(1, consumer.CommittedOffsets()[0]);
+    }
+
+    [Fact]
+    public async Task Revoke_QueuedMessages_AreDroppedAndRedeliveredAfterReassign()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var signals = new Signals();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            signals.Set(message.ValueAsString());
+            if (message.ValueAsString() == "first")
+            {
+                await gate.Task;
+            }
+        });
+        await using var consumer = new InMemoryConsumer(handler, new ConsumerOptions { Topic = "orders", Concurrency = 1 }, partitions: 1);
+
+        await consumer.PublishAsync("a", "first");
+        await signals.WaitAsync("first");
+        await consumer.PublishAsync("a", "second");
+        await consumer.PublishAsync("b", "third");
+        var revoke = consumer.RevokeAsync(0);
+        gate.SetResult();
+        await revoke.WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(["first"], consumer.Handled.Select(m => m.ValueAsString()));
+        Assert.Equal(1, consumer.CommittedOffsets()[0]);
+        Assert.Equal(0, consumer.Buffered);
+
+        // The new owner (here: us again) reads from the committed offset.
+        consumer.Assign(0);
+        await consumer.PublishAsync("a", "second");
+        await consumer.WaitForIdleAsync(TestTimeout.Default);
+        Assert.Equal(2, consumer.CommittedOffsets()[0]);
+    }
+
+    [Fact]
+    public async Task Stop_RunningHandler_FinishesAndIsCommitted_QueuedWorkIsNot()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var signals = new Signals();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            signals.Set(message.ValueAsString());
+            await gate.Task;
+        });
+        var consumer = new InMemoryConsumer(handler, new ConsumerOptions { Topic = "orders", Concurrency = 1 }, partitions: 1);
+
+        await consumer.PublishAsync("a", "running");
+        await signals.WaitAsync("running");
+        await consumer.PublishAsync("b", "queued");
+        var stop = consumer.StopAsync();
+        gate.SetResult();
+        await stop.WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(["running"], consumer.Handled.Select(m => m.ValueAsString()));
+        Assert.Equal(1, consumer.CommittedOffsets()[0]);
+        Assert.False(signals.IsSet("queued"));
+    }
+
+    private static ReadOnlyMemory<byte> Bytes(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TestTimeout.Default;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
+            await Task.Yield();
+        }
+    }
+}

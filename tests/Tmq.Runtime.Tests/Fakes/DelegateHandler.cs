@@ -1,0 +1,9 @@
+namespace Tmq.Tests.Fakes;
+
+/// <summary>A handler made of a lambda.</summary>
+internal sealed class DelegateHandler(Func<TmqMessage, CancellationToken, Task> handle) : IMessageHandler
+{
+    public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken) => handle(message, cancellationToken);
+
+    public static DelegateHandler Succeed() => new((_, _) => Task.CompletedTask);
+}
