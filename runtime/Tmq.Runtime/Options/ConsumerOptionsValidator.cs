@@ -6,7 +6,7 @@ namespace Tmq;
 /// Checks a consumer's options at start-up. Every message names the setting by its configuration
 /// path, the value, the rule, and what to do.
 /// </summary>
-internal sealed class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>
+internal class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>
 {
     public ValidateOptionsResult Validate(string? name, ConsumerOptions options)
     {
@@ -131,4 +131,29 @@ internal sealed class ConsumerOptionsValidator : IValidateOptions<ConsumerOption
         string s => $"\"{s}\"",
         _ => value.ToString() ?? "missing",
     };
+}
+
+/// <summary>The same checks for a transport's options type, plus the transport's own.</summary>
+/// <typeparam name="TOptions">The transport's consumer options.</typeparam>
+internal class ConsumerOptionsValidator<TOptions> : IValidateOptions<TOptions>
+    where TOptions : ConsumerOptions
+{
+    public ValidateOptionsResult Validate(string? name, TOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var path = ConsumerOptionsValidator.ConsumerPath(name);
+        var errors = ConsumerOptionsValidator.Check(path, options);
+        if (options is ITransportOptionsValidation transport)
+        {
+            transport.Validate(path, errors);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>Implemented by a transport's options to add its own checks, in the same message style.</summary>
+internal interface ITransportOptionsValidation
+{
+    void Validate(string path, List<string> errors);
 }

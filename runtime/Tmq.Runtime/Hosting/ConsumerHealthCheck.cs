@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Tmq.Hosting;
+
+/// <summary>
+/// One consumer's health: unhealthy when its loop died or the Stop policy halted a partition;
+/// degraded while it holds no partitions (more instances than partitions, or mid-rebalance).
+/// </summary>
+internal sealed class ConsumerHealthCheck(ConsumerStatus status) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["running"] = status.Running,
+            ["assigned"] = status.Assigned,
+            ["stopped_partitions"] = status.HasStoppedPartitions,
+        };
+        var result = status switch
+        {
+            { Fault: { } fault } => HealthCheckResult.Unhealthy($"Consumer {status.Name} stopped: {fault}", data: data),
+            { HasStoppedPartitions: true } => HealthCheckResult.Unhealthy($"Consumer {status.Name} halted a partition under the Stop policy; see the log (event 1004) for the message, fix it, then restart.", data: data),
+            { Running: false } => HealthCheckResult.Unhealthy($"Consumer {status.Name} is not running.", data: data),
+            { Assigned: 0 } => HealthCheckResult.Degraded($"Consumer {status.Name} holds no partitions.", data: data),
+            _ => HealthCheckResult.Healthy($"Consumer {status.Name} is consuming.", data),
+        };
+        return Task.FromResult(result);
+    }
+}

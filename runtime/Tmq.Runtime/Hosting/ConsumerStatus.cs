@@ -1,0 +1,43 @@
+namespace Tmq.Hosting;
+
+/// <summary>
+/// What a hosted consumer tells its health check. Written by the consumer's own threads, read by
+/// the health check; every member is safe to read from any thread.
+/// </summary>
+internal sealed class ConsumerStatus(string name)
+{
+    private volatile string? _fault;
+    private volatile bool _running;
+    private volatile bool _stopped;
+    private int _assigned;
+
+    public string Name { get; } = name;
+
+    /// <summary>The fetch loop is running.</summary>
+    public bool Running
+    {
+        get => _running;
+        set => _running = value;
+    }
+
+    /// <summary>A partition was halted by the Stop policy.</summary>
+    public bool HasStoppedPartitions
+    {
+        get => _stopped;
+        set => _stopped = value;
+    }
+
+    /// <summary>Partitions (Kafka) or connections (NSQ) held now.</summary>
+    public int Assigned
+    {
+        get => Volatile.Read(ref _assigned);
+        set => Volatile.Write(ref _assigned, value);
+    }
+
+    /// <summary>Why the loop ended abnormally, if it did.</summary>
+    public string? Fault
+    {
+        get => _fault;
+        set => _fault = value;
+    }
+}
