@@ -59,7 +59,16 @@ internal sealed partial class DispatchEngine
                 continue;
             }
 
-            await RunAsync(message);
+            try
+            {
+                await RunAsync(message);
+            }
+            catch (Exception ex)
+            {
+                // RunAsync handles every failure of the handler and the sink; reaching here is a
+                // bug in the engine. Keep the worker alive and say so loudly.
+                Log.WorkerFailed(_logger, ex, _name, message.Topic, message.Partition, message.Offset);
+            }
         }
     }
 

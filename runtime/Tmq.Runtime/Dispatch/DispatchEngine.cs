@@ -237,6 +237,15 @@ internal sealed partial class DispatchEngine : IDisposable
         wake?.Set();
     }
 
+    /// <summary>The committable position of one partition now (-1 before its first message).</summary>
+    public long PositionOf(PartitionState partition)
+    {
+        lock (_gate)
+        {
+            return partition.Position;
+        }
+    }
+
     /// <summary>Positions that moved since they were last collected, for the transport to commit.</summary>
     public void CollectPositions(List<PartitionPosition> into)
     {

@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Information, "Consumer {Consumer}: concurrency changed from {Old} to {New}.")]
     public static partial void ConcurrencyChanged(ILogger logger, string consumer, int old, int @new);
 
+    [LoggerMessage(1009, LogLevel.Critical, "Consumer {Consumer}: a worker failed while settling {Topic}[{Partition}]@{Offset}; the message stays unfinished (its partition's position will not pass it). This is a bug in the runtime; please report it.")]
+    public static partial void WorkerFailed(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset);
+
     [LoggerMessage(1008, LogLevel.Error, "Consumer {Consumer}: the transport's callback {Callback} threw; the engine continues.")]
     public static partial void TransportCallbackFailed(ILogger logger, Exception exception, string consumer, string callback);
 }

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tmq.Kafka;
+
+/// <summary>Log events of the Kafka consumer (event ids 2001-2099, stable).</summary>
+internal static partial class KafkaConsumerLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "Kafka consumer {Consumer} started: topic {Topic}, group {Group}, {Settings}.")]
+    public static partial void Started(ILogger logger, string consumer, string topic, string group, string settings);
+
+    [LoggerMessage(2002, LogLevel.Information, "Kafka consumer {Consumer}: assigned {Partitions}.")]
+    public static partial void Assigned(ILogger logger, string consumer, string partitions);
+
+    [LoggerMessage(2003, LogLevel.Information, "Kafka consumer {Consumer}: revoked {Partitions}; committed {Positions}.")]
+    public static partial void Revoked(ILogger logger, string consumer, string partitions, string positions);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Kafka consumer {Consumer}: lost {Partitions}; their in-flight work was cancelled and nothing was committed for them.")]
+    public static partial void Lost(ILogger logger, string consumer, string partitions);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Kafka consumer {Consumer}: commit of {Positions} failed: {Reason}. The messages after the last successful commit will be redelivered.")]
+    public static partial void CommitFailed(ILogger logger, string consumer, string positions, string reason);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Kafka consumer {Consumer}: {Code}: {Reason}. The client keeps retrying.")]
+    public static partial void ClientError(ILogger logger, string consumer, string code, string reason);
+
+    [LoggerMessage(2007, LogLevel.Critical, "Kafka consumer {Consumer}: fatal error {Code}: {Reason}. The consumer stops and the service shuts down so that it can be restarted.")]
+    public static partial void FatalError(ILogger logger, string consumer, string code, string reason);
+
+    [LoggerMessage(EventId = 2008, Message = "librdkafka {Facility}: {Message}")]
+    public static partial void Librdkafka(ILogger logger, LogLevel level, string facility, string message);
+
+    [LoggerMessage(2009, LogLevel.Information, "Kafka consumer {Consumer}: shut down; committed {Positions}.")]
+    public static partial void Stopped(ILogger logger, string consumer, string positions);
+
+    [LoggerMessage(2010, LogLevel.Error, "Kafka consumer {Consumer}: the rebalance listener's {Callback} threw; the rebalance continues.")]
+    public static partial void ListenerFailed(ILogger logger, Exception exception, string consumer, string callback);
+
+    [LoggerMessage(2011, LogLevel.Warning, "Kafka consumer {Consumer}: a message could not be read: {Reason}.")]
+    public static partial void ConsumeError(ILogger logger, string consumer, string reason);
+
+    [LoggerMessage(2012, LogLevel.Information, "Kafka consumer {Consumer}: fetching {State} ({Reason}).")]
+    public static partial void FlowChanged(ILogger logger, string consumer, string state, string reason);
+
+    [LoggerMessage(2013, LogLevel.Critical, "Kafka consumer {Consumer}: the poll loop failed; the service shuts down so that it can be restarted.")]
+    public static partial void LoopFailed(ILogger logger, Exception exception, string consumer);
+}

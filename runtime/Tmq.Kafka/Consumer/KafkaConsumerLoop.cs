@@ -1,0 +1,468 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Tmq.Dispatch;
+using Tmq.Hosting;
+using Tmq.Telemetry;
+
+namespace Tmq.Kafka;
+
+/// <summary>
+/// Owns one Confluent consumer on one dedicated thread: subscribe, poll, pause and resume,
+/// store and commit, rebalance callbacks, close. Handlers never run here, so polling goes on
+/// however long they take and <c>max.poll.interval.ms</c> never evicts a slow handler.
+/// </summary>
+/// <remarks>
+/// Every member that touches <see cref="_consumer"/> runs on the poll thread. Other threads
+/// (workers, timers, option changes) only set flags that the loop reads between polls.
+/// Rebalance callbacks run inside <c>Consume</c> on the poll thread and block it for at most
+/// <c>RevokeDrainTimeout</c> plus a short grace: the drain waits for handlers on the thread pool
+/// and for the dead-letter producer's own threads, never for this thread.
+/// </remarks>
+internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerGauges, IDisposable
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan PausedPollTimeout = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan StoreInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan CommitRetryWindow = TimeSpan.FromSeconds(5);
+
+    private readonly string _name;
+    private readonly KafkaConsumerOptions _options;
+    private readonly Func<KafkaConsumerOptions> _liveOptions;
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly ILogger _logger;
+    private readonly TmqMetrics _metrics;
+    private readonly ConsumerStatus _status;
+    private readonly IRebalanceListener? _listener;
+    private readonly TimeProvider _time;
+    private readonly Action _onFatal;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<int, PartitionState> _assigned = [];
+    private readonly HashSet<int> _paused = [];
+
+    // Assigned since the last flow update: their pause state is set explicitly, whatever
+    // librdkafka remembers from an earlier assignment of the same partition.
+    private readonly HashSet<int> _fresh = [];
+    private readonly HashSet<int> _stoppedPartitions = [];
+    private readonly Queue<(PartitionState Partition, TmqMessage Message)> _overflow = new();
+    private readonly List<PartitionPosition> _positions = [];
+    private readonly Dictionary<int, PartitionPosition> _finalPositions = [];
+    private readonly KeyValuePair<string, object?>[] _tags;
+    private DispatchEngine _engine = null!;
+    private Thread? _thread;
+    private int _flowDirty;
+    private int _disposed;
+    private bool _capacityPaused;
+    private bool _userPaused;
+    private bool _shuttingDown;
+    private (int Partition, long Lag)[] _lag = [];
+
+    public KafkaConsumerLoop(KafkaConsumerLoopSettings settings)
+    {
+        _name = settings.Name;
+        _options = settings.Options;
+        _liveOptions = settings.LiveOptions;
+        _logger = settings.Logger;
+        _metrics = settings.Metrics;
+        _status = settings.Status;
+        _listener = settings.Listener;
+        _time = settings.TimeProvider;
+        _onFatal = settings.OnFatal;
+        _tags =
+        [
+            new("tmq.consumer", _name),
+            new("messaging.destination.name", _options.Topic),
+            new("messaging.consumer.group.name", settings.Group),
+            new("messaging.system", "kafka"),
+        ];
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(settings.Config)
+            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
+            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .SetErrorHandler((_, error) => OnError(error))
+            .SetLogHandler((_, message) => OnLog(message))
+            .Build();
+    }
+
+    /// <summary>Completes when the poll thread has finished (after the final commit and leaving the group).</summary>
+    public Task Completion => _exited.Task;
+
+    KeyValuePair<string, object?>[] IConsumerGauges.Tags => _tags;
+
+    long IConsumerGauges.InFlight => _engine.Running;
+
+    long IConsumerGauges.Buffered => _engine.Buffered;
+
+    bool IConsumerGauges.Paused => Volatile.Read(ref _capacityPaused) || Volatile.Read(ref _userPaused) || _status.HasStoppedPartitions;
+
+    public void Start(DispatchEngine engine)
+    {
+        _engine = engine;
+        _userPaused = _liveOptions().Paused;
+        _thread = new Thread(Run) { IsBackground = true, Name = $"tmq-kafka-{_name}" };
+        _thread.Start();
+    }
+
+    /// <summary>Asks the poll thread to shut down: stop fetching, drain, commit, leave the group.</summary>
+    public void RequestStop()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _stop.Cancel();
+        }
+    }
+
+    /// <summary>A live option changed: the poll thread re-reads Paused before its next poll.</summary>
+    public void OptionsChanged() => Volatile.Write(ref _flowDirty, 1);
+
+    public IEnumerable<(int Partition, long Lag)> Lag() => Volatile.Read(ref _lag);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _consumer.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            _consumer.Subscribe(_options.Topic);
+            _status.Running = true;
+            var nextStore = _time.GetTimestamp();
+            while (!_stop.IsCancellationRequested)
+            {
+                UpdateFlow();
+                ConsumeResult<byte[]?, byte[]?>? result;
+                try
+                {
+                    result = _consumer.Consume(_capacityPaused || _userPaused ? PausedPollTimeout : PollTimeout);
+                }
+                catch (ConsumeException ex) when (!ex.Error.IsFatal)
+                {
+                    KafkaConsumerLog.ConsumeError(_logger, _name, ex.Error.Reason);
+                    continue;
+                }
+
+                if (result?.Message is not null)
+                {
+                    Accept(result);
+                }
+
+                if (_time.GetElapsedTime(nextStore) >= StoreInterval)
+                {
+                    StorePositions();
+                    UpdateLag();
+                    nextStore = _time.GetTimestamp();
+                }
+            }
+
+            Shutdown();
+        }
+        catch (Exception ex)
+        {
+            _status.Fault = ex is KafkaException kafka ? $"{kafka.Error.Code}: {kafka.Error.Reason}" : ex.Message;
+            KafkaConsumerLog.LoopFailed(_logger, ex, _name);
+            _onFatal();
+            CloseAfterFailure();
+        }
+        finally
+        {
+            _status.Running = false;
+            _exited.TrySetResult();
+        }
+    }
+
+    private void Accept(ConsumeResult<byte[]?, byte[]?> result)
+    {
+        if (!_assigned.TryGetValue(result.Partition.Value, out var partition))
+        {
+            return;
+        }
+
+        var kafka = result.Message;
+        var message = new TmqMessage(result.Topic, kafka.Key ?? ReadOnlyMemory<byte>.Empty, kafka.Value ?? ReadOnlyMemory<byte>.Empty)
+        {
+            Headers = ToHeaders(kafka.Headers),
+            Partition = result.Partition.Value,
+            Offset = result.Offset.Value,
+            Timestamp = kafka.Timestamp.Type == TimestampType.NotAvailable
+                ? DateTimeOffset.MinValue
+                : DateTimeOffset.FromUnixTimeMilliseconds(kafka.Timestamp.UnixTimestampMs),
+        };
+        if (_metrics.Consumed.Enabled)
+        {
+            _metrics.Consumed.Add(1, new System.Diagnostics.TagList(_tags.AsSpan()));
+        }
+
+        // A message can arrive after the buffer filled (fetched before the pause took effect): it
+        // waits here, in a queue that pausing keeps tiny, instead of overrunning the engine.
+        if (_overflow.Count > 0 || !_engine.HasCapacity)
+        {
+            _overflow.Enqueue((partition, message));
+            _capacityPaused = true;
+            _flowDirty = 1;
+        }
+        else
+        {
+            _engine.Enqueue(partition, message);
+        }
+    }
+
+    private static TmqHeaders ToHeaders(Headers? headers)
+    {
+        if (headers is null || headers.Count == 0)
+        {
+            return TmqHeaders.Empty;
+        }
+
+        var result = new TmqHeaders();
+        foreach (var header in headers)
+        {
+            result.Add(header.Key, header.GetValueBytes() ?? ReadOnlyMemory<byte>.Empty);
+        }
+
+        return result;
+    }
+
+    /// <summary>Pauses or resumes partitions to match backpressure, the Paused option and stopped partitions.</summary>
+    private void UpdateFlow()
+    {
+        if (_capacityPaused && _engine.HasCapacity)
+        {
+            while (_overflow.Count > 0 && _engine.HasCapacity)
+            {
+                var (partition, message) = _overflow.Dequeue();
+                _engine.Enqueue(partition, message);
+            }
+
+            if (_overflow.Count == 0)
+            {
+                _capacityPaused = false;
+                _flowDirty = 1;
+            }
+        }
+        else if (!_capacityPaused && !_engine.HasCapacity)
+        {
+            _capacityPaused = true;
+            _flowDirty = 1;
+        }
+
+        if (Interlocked.Exchange(ref _flowDirty, 0) == 0)
+        {
+            return;
+        }
+
+        _userPaused = _liveOptions().Paused;
+        var pauseAll = _capacityPaused || _userPaused;
+        var toPause = new List<TopicPartition>();
+        var toResume = new List<TopicPartition>();
+        HashSet<int> stopped;
+        lock (_stoppedPartitions)
+        {
+            stopped = [.. _stoppedPartitions];
+        }
+
+        foreach (var partition in _assigned.Keys)
+        {
+            var pause = pauseAll || stopped.Contains(partition);
+            if (_fresh.Remove(partition))
+            {
+                (pause ? toPause : toResume).Add(new TopicPartition(_options.Topic, partition));
+                if (pause)
+                {
+                    _paused.Add(partition);
+                }
+                else
+                {
+                    _paused.Remove(partition);
+                }
+            }
+            else if (pause && _paused.Add(partition))
+            {
+                toPause.Add(new TopicPartition(_options.Topic, partition));
+            }
+            else if (!pause && _paused.Remove(partition))
+            {
+                toResume.Add(new TopicPartition(_options.Topic, partition));
+            }
+        }
+
+        if (toPause.Count > 0)
+        {
+            _consumer.Pause(toPause);
+            KafkaConsumerLog.FlowChanged(_logger, _name, "paused", Reason(toPause.Count));
+        }
+
+        if (toResume.Count > 0)
+        {
+            _consumer.Resume(toResume);
+            KafkaConsumerLog.FlowChanged(_logger, _name, "resumed", $"{toResume.Count} partition(s)");
+        }
+    }
+
+    private string Reason(int count) =>
+        _userPaused ? "the Paused option is set"
+        : _capacityPaused ? $"MaxBufferedMessages ({_options.MaxBufferedMessages}) reached"
+        : $"{count} partition(s) halted by the Stop policy";
+
+    private void StorePositions()
+    {
+        _positions.Clear();
+        _engine.CollectPositions(_positions);
+        foreach (var position in _positions)
+        {
+            try
+            {
+                _consumer.StoreOffset(new TopicPartitionOffset(position.Topic, position.Partition, position.Offset));
+            }
+            catch (KafkaException)
+            {
+                // The partition was revoked meanwhile: its final position was committed by the revoke.
+            }
+        }
+    }
+
+    private void UpdateLag()
+    {
+        if (_assigned.Count == 0)
+        {
+            Volatile.Write(ref _lag, []);
+            return;
+        }
+
+        var lag = new List<(int, long)>(_assigned.Count);
+        foreach (var (partition, state) in _assigned)
+        {
+            var watermarks = _consumer.GetWatermarkOffsets(new TopicPartition(_options.Topic, partition));
+            var position = _engine.PositionOf(state);
+            if (watermarks.High.Value >= 0 && position >= 0)
+            {
+                lag.Add((partition, Math.Max(0, watermarks.High.Value - position)));
+            }
+        }
+
+        Volatile.Write(ref _lag, [.. lag]);
+    }
+
+    private void Shutdown()
+    {
+        _shuttingDown = true;
+        _overflow.Clear();
+        var pause = _assigned.Keys.Where(p => !_paused.Contains(p)).Select(p => new TopicPartition(_options.Topic, p)).ToList();
+        if (pause.Count > 0)
+        {
+            _consumer.Pause(pause);
+        }
+
+        var positions = _engine.StopAsync(_options.ShutdownTimeout).GetAwaiter().GetResult();
+        foreach (var position in positions)
+        {
+            _finalPositions[position.Partition] = position;
+        }
+
+        // A concurrent rebalance (another member joining or leaving) makes the broker refuse
+        // commits until it completes; polling lets it complete (every partition is paused, so no
+        // message is fetched), and a revoke meanwhile commits from _finalPositions.
+        var deadline = _time.GetTimestamp();
+        while (!TryCommit(positions, out var retriable) && retriable && _time.GetElapsedTime(deadline) < CommitRetryWindow)
+        {
+            _consumer.Consume(PausedPollTimeout);
+            positions = [.. _finalPositions.Values.Where(p => _assigned.ContainsKey(p.Partition))];
+        }
+
+        KafkaConsumerLog.Stopped(_logger, _name, Describe(positions));
+        _assigned.Clear();
+        _status.Assigned = 0;
+        _consumer.Close();
+    }
+
+    /// <summary>Leaves the group after the loop failed, committing nothing more; the engine's work is cancelled.</summary>
+    private void CloseAfterFailure()
+    {
+        _shuttingDown = true;
+        _assigned.Clear();
+        try
+        {
+            _engine.StopAsync(TimeSpan.FromMilliseconds(1)).GetAwaiter().GetResult();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already stopped.
+        }
+
+        try
+        {
+            _consumer.Close();
+        }
+        catch (KafkaException ex)
+        {
+            KafkaConsumerLog.ClientError(_logger, _name, ex.Error.Code.ToString(), ex.Error.Reason);
+        }
+    }
+
+    private void Commit(IReadOnlyList<PartitionPosition> positions) => TryCommit(positions, out _);
+
+    /// <summary>
+    /// Stores then commits <paramref name="positions"/> synchronously. Stored offsets are a second
+    /// chance: librdkafka commits them when the partitions are unassigned or the consumer closes.
+    /// </summary>
+    private bool TryCommit(IReadOnlyList<PartitionPosition> positions, out bool retriable)
+    {
+        retriable = false;
+        if (positions.Count == 0)
+        {
+            return true;
+        }
+
+        var offsets = positions.Select(p => new TopicPartitionOffset(p.Topic, p.Partition, p.Offset)).ToList();
+        foreach (var offset in offsets)
+        {
+            try
+            {
+                _consumer.StoreOffset(offset);
+            }
+            catch (KafkaException)
+            {
+                // No longer assigned: the explicit commit below reports it.
+            }
+        }
+
+        try
+        {
+            _consumer.Commit(offsets);
+            return true;
+        }
+        catch (KafkaException ex)
+        {
+            retriable = ex.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.Local_WaitCoord or ErrorCode.GroupLoadInProgress or ErrorCode.NotCoordinatorForGroup or ErrorCode.IllegalGeneration;
+            KafkaConsumerLog.CommitFailed(_logger, _name, Describe(positions), ex.Error.Reason);
+            return false;
+        }
+    }
+
+    private static string Describe(IReadOnlyList<PartitionPosition> positions) =>
+        positions.Count == 0 ? "nothing" : string.Join(", ", positions.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Topic}[{p.Partition}]@{p.Offset}")));
+
+    private void OnLog(LogMessage message)
+    {
+        var level = ToLogLevel(message.Level);
+        if (_logger.IsEnabled(level))
+        {
+            KafkaConsumerLog.Librdkafka(_logger, level, message.Facility, message.Message);
+        }
+    }
+
+    private static LogLevel ToLogLevel(SyslogLevel level) => level switch
+    {
+        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
+        SyslogLevel.Error => LogLevel.Error,
+        SyslogLevel.Warning => LogLevel.Warning,
+        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+}

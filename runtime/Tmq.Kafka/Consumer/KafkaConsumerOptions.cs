@@ -1,0 +1,37 @@
+namespace Tmq.Kafka;
+
+/// <summary>
+/// A Kafka consumer's settings, bound from <c>Tmq:Consumers:&lt;name&gt;</c>: the common
+/// <see cref="ConsumerOptions"/> plus a <c>Kafka</c> block of librdkafka settings.
+/// </summary>
+public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsValidation
+{
+    /// <summary>
+    /// librdkafka consumer settings, passed through as they are (see librdkafka's CONFIGURATION.md),
+    /// e.g. <c>"bootstrap.servers": "broker1:9092"</c>. Because environment variable names cannot
+    /// hold dots, an underscore stands for a dot: <c>Tmq__Consumers__main__Kafka__bootstrap_servers</c>.
+    /// <c>bootstrap.servers</c> is required. The runtime owns <c>enable.auto.offset.store</c> (always
+    /// false: only finished messages are stored) and <c>enable.auto.commit</c> (always true: stored
+    /// positions are committed in the background, and synchronously on revoke and shutdown).
+    /// Values of keys naming passwords, secrets or keys are never logged.
+    /// <value>Defaults to empty; tuned defaults are applied first (see <see cref="KafkaConsumerDefaults"/>).</value>
+    /// </summary>
+    public Dictionary<string, string> Kafka { get; } = new(StringComparer.Ordinal);
+
+    void ITransportOptionsValidation.Validate(string path, List<string> errors)
+    {
+        var settings = KafkaConsumerConfig.Normalize(Kafka);
+        if (!settings.TryGetValue("bootstrap.servers", out var servers) || string.IsNullOrWhiteSpace(servers))
+        {
+            errors.Add($"{path}:Kafka:bootstrap.servers is missing; the consumer needs the brokers to connect to, e.g. \"localhost:9092\". Set it in appsettings.json or as the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__Kafka__bootstrap_servers.");
+        }
+
+        foreach (var owned in KafkaConsumerConfig.Owned)
+        {
+            if (settings.TryGetValue(owned.Key, out var value) && !string.Equals(value, owned.Value, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{path}:Kafka:{owned.Key} is \"{value}\"; the runtime owns this setting ({owned.Value}) because it decides what is committed. Remove it.");
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Tmq.Dispatch;
+using Tmq.Hosting;
+using Tmq.Telemetry;
+
+namespace Tmq.Kafka;
+
+/// <summary>
+/// One named Kafka consumer as a hosted service: builds the engine, the poll loop and the
+/// dead-letter producer at start, and on stop lets the loop drain, commit and leave the group.
+/// </summary>
+internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
+{
+    private readonly string _name;
+    private readonly Func<IServiceProvider, IMessageHandler> _handlerFactory;
+    private readonly IServiceProvider _services;
+    private KafkaConsumerOptions? _current;
+    private DispatchEngine? _engine;
+    private KafkaConsumerLoop? _loop;
+    private KafkaProducer? _deadLetterProducer;
+    private IDisposable? _optionsChanges;
+    private IDisposable? _gauges;
+
+    public KafkaConsumerService(string name, Func<IServiceProvider, IMessageHandler> handlerFactory, IServiceProvider services)
+    {
+        _name = name;
+        _handlerFactory = handlerFactory;
+        _services = services;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var monitor = _services.GetRequiredService<IOptionsMonitor<KafkaConsumerOptions>>();
+        var options = monitor.Get(_name);
+        _current = options;
+        var service = _services.GetRequiredService<IOptions<TmqOptions>>().Value.Service;
+        var group = string.IsNullOrWhiteSpace(options.Group) ? service : options.Group;
+        if (string.IsNullOrWhiteSpace(group))
+        {
+            throw new InvalidOperationException(
+                $"Consumer {_name} has no consumer group: Tmq:Service is empty and {ConsumerOptionsValidator.ConsumerPath(_name)}:Group is not set. Set Tmq:Service to the service's PSM (e.g. \"shop.orders.consumer\"), which is also the default group.");
+        }
+
+        var clientId = string.IsNullOrWhiteSpace(service) ? $"tmq-{_name}" : service;
+        var loggerFactory = _services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger($"Tmq.Kafka.Consumer.{_name}");
+        var metrics = _services.GetRequiredService<TmqMetrics>();
+        var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var config = KafkaConsumerConfig.Build(options, group, clientId);
+
+        _deadLetterProducer = new KafkaProducer(DeadLetterProducerOptions(options), loggerFactory.CreateLogger("Tmq.Kafka.DeadLetter"), service);
+        _loop = new KafkaConsumerLoop(new KafkaConsumerLoopSettings
+        {
+            Name = _name,
+            Group = group,
+            Config = config,
+            Options = options,
+            LiveOptions = () => _current,
+            Logger = logger,
+            Metrics = metrics,
+            Status = _services.GetRequiredKeyedService<ConsumerStatus>(_name),
+            Listener = _services.GetKeyedService<IRebalanceListener>(_name) ?? _services.GetService<IRebalanceListener>(),
+            TimeProvider = time,
+            OnFatal = () =>
+            {
+                Environment.ExitCode = 1;
+                _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+            },
+        });
+        _engine = new DispatchEngine(new EngineSettings
+        {
+            Name = _name,
+            Handler = _handlerFactory(_services),
+            DeadLetters = new KafkaDeadLetterSink(_deadLetterProducer),
+            Transport = _loop,
+            Options = () => _current,
+            Group = group,
+            TimeProvider = time,
+            Logger = logger,
+            Metrics = metrics,
+        });
+
+        // Live options: a change that fails validation never reaches here (the monitor rejects
+        // it), so the consumer keeps its last valid settings.
+        _optionsChanges = monitor.OnChange((changed, changedName) =>
+        {
+            if (changedName == _name)
+            {
+                _current = changed;
+                _engine.SetConcurrency(changed.Concurrency);
+                _loop.OptionsChanged();
+            }
+        });
+        _gauges = metrics.Register(_loop);
+        _engine.Start();
+        _loop.Start(_engine);
+        KafkaConsumerLog.Started(logger, _name, options.Topic, group, KafkaConfigRedaction.Describe(config));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_loop is null)
+        {
+            return;
+        }
+
+        _loop.RequestStop();
+        await _loop.Completion.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _optionsChanges?.Dispose();
+        _gauges?.Dispose();
+        if (Interlocked.Exchange(ref _loop, null) is { } loop)
+        {
+            loop.RequestStop();
+            await loop.Completion;
+            loop.Dispose();
+        }
+
+        Interlocked.Exchange(ref _deadLetterProducer, null)?.Dispose();
+        Interlocked.Exchange(ref _engine, null)?.Dispose();
+    }
+
+    /// <summary>The dead-letter producer talks to the same cluster as the consumer, with the same credentials.</summary>
+    private static KafkaProducerOptions DeadLetterProducerOptions(KafkaConsumerOptions options)
+    {
+        var settings = KafkaConsumerConfig.Normalize(options.Kafka);
+        var producer = new KafkaProducerOptions { BootstrapServers = settings["bootstrap.servers"] };
+        foreach (var (key, value) in settings)
+        {
+            if (key.StartsWith("security.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal) ||
+                key.StartsWith("ssl.", StringComparison.Ordinal) || key.StartsWith("socket.", StringComparison.Ordinal) ||
+                key == "broker.address.family" || key == "client.dns.lookup")
+            {
+                producer.Kafka[key] = value;
+            }
+        }
+
+        return producer;
+    }
+}

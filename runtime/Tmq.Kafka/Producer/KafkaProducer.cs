@@ -1,0 +1,244 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tmq.Telemetry;
+
+namespace Tmq.Kafka;
+
+/// <summary>
+/// <see cref="ITmqProducer"/> on a Confluent.Kafka producer: one client per instance, shared by
+/// every caller.
+/// </summary>
+/// <remarks>
+/// Threads: <see cref="SendAsync"/> may be called from any thread. librdkafka's log and error
+/// callbacks run on Confluent.Kafka's polling thread and only log. A send's task completes on
+/// the thread pool (Confluent.Kafka runs continuations asynchronously), never on that thread.
+/// </remarks>
+internal sealed class KafkaProducer : ITmqProducer, IDisposable
+{
+    private readonly IProducer<byte[]?, byte[]?> _producer;
+    private readonly KafkaProducerOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _clientId;
+
+    // Cancelled when disposing gives up on unacknowledged messages: Confluent.Kafka would
+    // otherwise never complete their tasks.
+    private readonly CancellationTokenSource _abandon = new();
+    private int _disposed;
+
+    public KafkaProducer(KafkaProducerOptions options, ILogger? logger = null, string? serviceName = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+
+        var config = KafkaProducerConfig.Build(options, serviceName);
+        _clientId = config.ClientId;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            ProducerLog.Starting(_logger, _clientId, KafkaConfigRedaction.Describe(config));
+        }
+
+        try
+        {
+            _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
+                .SetLogHandler(OnLog)
+                .SetErrorHandler(OnError)
+                .Build();
+        }
+        catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
+        {
+            // The original is not attached as the inner exception: librdkafka may quote a value.
+            throw new ArgumentException(
+                "The Kafka producer settings were rejected: " + KafkaConfigRedaction.Scrub(ex.Message, config)
+                + " Check Tmq:Producer and its Kafka section (keys are librdkafka property names).", nameof(options));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<TmqDeliveryResult> SendAsync(
+        string topic,
+        ReadOnlyMemory<byte> key,
+        ReadOnlyMemory<byte> value,
+        TmqHeaders? headers = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        using var activity = StartSendActivity(topic);
+        var kafkaHeaders = ToKafkaHeaders(headers);
+        InjectTraceContext(activity ?? Activity.Current, headers, kafkaHeaders);
+        var message = new Message<byte[]?, byte[]?>
+        {
+            Key = key.IsEmpty ? null : AsArray(key),
+            Value = AsArray(value),
+            Headers = kafkaHeaders,
+        };
+
+        try
+        {
+            var result = await ProduceAsync(topic, message, cancellationToken).ConfigureAwait(false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("messaging.destination.partition.id", result.Partition.ToString(CultureInfo.InvariantCulture));
+                activity.SetTag("messaging.kafka.offset", result.Offset);
+            }
+
+            return result;
+        }
+        catch (TmqProduceException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
+            activity?.SetTag("error.type", ex.Code);
+            throw;
+        }
+    }
+
+    /// <summary>Sends a prepared message as it is (no trace context added) and maps failures.</summary>
+    internal async Task<TmqDeliveryResult> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        using var linked = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abandon.Token)
+            : null;
+        try
+        {
+            var token = linked?.Token ?? _abandon.Token;
+            var result = await _producer.ProduceAsync(topic, message, token).ConfigureAwait(false);
+            var timestamp = result.Timestamp.Type == TimestampType.NotAvailable
+                ? DateTimeOffset.MinValue
+                : DateTimeOffset.FromUnixTimeMilliseconds(result.Timestamp.UnixTimestampMs);
+            return new TmqDeliveryResult(result.Topic, result.Partition.Value, result.Offset.Value, timestamp);
+        }
+        catch (ProduceException<byte[]?, byte[]?> ex)
+        {
+            throw ProduceErrors.Map(topic, ex.Error, ex.DeliveryResult?.Status, _options.DeliveryTimeout, ex);
+        }
+        catch (KafkaException ex)
+        {
+            throw ProduceErrors.Map(topic, ex.Error, null, _options.DeliveryTimeout, ex);
+        }
+        catch (OperationCanceledException ex) when (_abandon.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw ProduceErrors.Abandoned(topic, _options.FlushTimeout, ex);
+        }
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="KafkaProducerOptions.FlushTimeout"/> for messages in flight, fails
+    /// the rest, and closes the client. Idempotent.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var left = _producer.Flush(_options.FlushTimeout);
+            if (left > 0)
+            {
+                ProducerLog.FlushTimedOut(_logger, _clientId, left, _options.FlushTimeout);
+                _abandon.Cancel();
+            }
+        }
+        finally
+        {
+            _producer.Dispose();
+            _abandon.Dispose();
+        }
+    }
+
+    private static Activity? StartSendActivity(string topic)
+    {
+        if (!TmqActivity.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = TmqActivity.Source.StartActivity($"send {topic}", ActivityKind.Producer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", "kafka");
+            activity.SetTag("messaging.operation.type", "send");
+            activity.SetTag("messaging.destination.name", topic);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Adds W3C trace context unless the caller set a <c>traceparent</c> of their own.</summary>
+    internal static void InjectTraceContext(Activity? activity, TmqHeaders? callerHeaders, Headers headers)
+    {
+        if (activity is null || activity.IdFormat != ActivityIdFormat.W3C || activity.Id is null)
+        {
+            return;
+        }
+
+        if (callerHeaders is not null && callerHeaders.TryGetLast(TmqActivity.TraceParentHeader, out _))
+        {
+            return;
+        }
+
+        headers.Add(TmqActivity.TraceParentHeader, Encoding.UTF8.GetBytes(activity.Id));
+        if (!string.IsNullOrEmpty(activity.TraceStateString))
+        {
+            headers.Add(TmqActivity.TraceStateHeader, Encoding.UTF8.GetBytes(activity.TraceStateString));
+        }
+    }
+
+    internal static Headers ToKafkaHeaders(TmqHeaders? headers)
+    {
+        var result = new Headers();
+        if (headers is not null)
+        {
+            foreach (var header in headers)
+            {
+                result.Add(header.Name, AsArray(header.Value));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The bytes as an array, without copying when the memory already is a whole array.</summary>
+    internal static byte[] AsArray(ReadOnlyMemory<byte> memory) =>
+        MemoryMarshal.TryGetArray(memory, out var segment) && segment.Array is { } array
+            && segment.Offset == 0 && segment.Count == array.Length
+            ? array
+            : memory.ToArray();
+
+    private void OnLog(IProducer<byte[]?, byte[]?> producer, LogMessage message)
+    {
+        var level = ToLogLevel(message.Level);
+        ProducerLog.Librdkafka(_logger, level, message.Facility, message.Message);
+    }
+
+    private void OnError(IProducer<byte[]?, byte[]?> producer, Error error)
+    {
+        if (error.IsFatal)
+        {
+            ProducerLog.FatalError(_logger, _clientId, error.Code.ToString(), error.Reason);
+        }
+        else
+        {
+            ProducerLog.ClientError(_logger, _clientId, error.Code.ToString(), error.Reason);
+        }
+    }
+
+    private static LogLevel ToLogLevel(SyslogLevel level) => level switch
+    {
+        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
+        SyslogLevel.Error => LogLevel.Error,
+        SyslogLevel.Warning => LogLevel.Warning,
+        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+}

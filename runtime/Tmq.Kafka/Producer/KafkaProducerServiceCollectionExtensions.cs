@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tmq;
+using Tmq.Kafka;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Kafka <see cref="ITmqProducer"/>.</summary>
+public static class KafkaProducerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers one shared Kafka <see cref="ITmqProducer"/>, configured from
+    /// <paramref name="sectionPath"/> (validated at start-up) and then <paramref name="configure"/>.
+    /// The container disposes it on shutdown, flushing messages in flight.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Changes applied after binding. <value>Defaults to none.</value></param>
+    /// <param name="sectionPath">The configuration section. <value>Defaults to <c>Tmq:Producer</c>.</value></param>
+    public static IServiceCollection AddTmqKafkaProducer(
+        this IServiceCollection services,
+        Action<KafkaProducerOptions>? configure = null,
+        string sectionPath = KafkaProducerOptions.SectionName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<KafkaProducerOptions>().BindConfiguration(sectionPath);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new KafkaProducer(
+            sp.GetRequiredService<IOptions<KafkaProducerOptions>>().Value,
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Tmq.Kafka.Producer"),
+            sp.GetService<IOptions<TmqOptions>>()?.Value.Service));
+        services.TryAddSingleton<ITmqProducer>(sp => sp.GetRequiredService<KafkaProducer>());
+        return services;
+    }
+}

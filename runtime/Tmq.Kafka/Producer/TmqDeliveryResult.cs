@@ -1,0 +1,8 @@
+namespace Tmq;
+
+/// <summary>Where an acknowledged message was written.</summary>
+/// <param name="Topic">The topic.</param>
+/// <param name="Partition">The partition (Kafka); 0 where the broker has none.</param>
+/// <param name="Offset">The offset in the partition (Kafka); -1 where the broker has none.</param>
+/// <param name="Timestamp">The message timestamp as the broker recorded it.</param>
+public sealed record TmqDeliveryResult(string Topic, int Partition, long Offset, DateTimeOffset Timestamp);

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using Tmq.Kafka.Tests.Fakes;
+
+namespace Tmq.Kafka.Tests.Consumer;
+
+public sealed class KafkaConsumerBasicsTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Consume_KeyedMessages_HandledAndCommittedOnShutdown()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 3);
+        await ProduceAsync(broker, "orders", Enumerable.Range(0, 300).Select(i => ($"k{i % 10}", $"v{i}")));
+
+        var handled = new ConcurrentDictionary<string, int>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler((message, _) =>
+        {
+            handled.AddOrUpdate(message.ValueAsString(), 1, (_, n) => n + 1);
+            if (handled.Count == 300)
+            {
+                all.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await using (var service = await TmqKafkaService.StartAsync(broker, "orders", "g1", handler))
+        {
+            await all.Task.WaitAsync(Timeout);
+            await service.StopAsync();
+        }
+
+        Assert.All(handled.Values, n => Assert.Equal(1, n));
+        Assert.Equal(300, CommittedTotal(broker, "orders", "g1", 3));
+    }
+
+    internal static async Task ProduceAsync(EmbeddedKafkaBroker broker, string topic, IEnumerable<(string Key, string Value)> messages)
+    {
+        using var producer = KafkaTestClients.Producer(broker);
+        var sends = messages.Select(m => producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(m.Key), Value = Encoding.UTF8.GetBytes(m.Value) })).ToList();
+        await Task.WhenAll(sends);
+    }
+
+    /// <summary>Sum over partitions of the group's committed offsets (= messages committed, for a topic that started empty).</summary>
+    internal static long CommittedTotal(EmbeddedKafkaBroker broker, string topic, string group, int partitions)
+    {
+        using var consumer = KafkaTestClients.GroupConsumer(broker, group);
+        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
+        return committed.Sum(c => c.Offset.Value < 0 ? 0 : c.Offset.Value);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Tmq.Kafka.Tests.Fakes;
+
+namespace Tmq.Kafka.Tests.Consumer;
+
+public sealed class KafkaConsumerLifecycleTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Restart_ResumesFromCommittedPosition_NothingHandledTwice()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 3);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 200).Select(i => ($"k{i % 13}", $"first-{i}")));
+
+        var handled = new ConcurrentDictionary<string, int>();
+        var target = 200;
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler((message, _) =>
+        {
+            handled.AddOrUpdate(message.ValueAsString(), 1, (_, n) => n + 1);
+            if (handled.Count == Volatile.Read(ref target))
+            {
+                reached.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await using (var first = await TmqKafkaService.StartAsync(broker, "orders", "restart", handler))
+        {
+            await reached.Task.WaitAsync(Timeout);
+            await first.StopAsync();
+        }
+
+        Assert.Equal(200, KafkaConsumerBasicsTests.CommittedTotal(broker, "orders", "restart", 3));
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 100).Select(i => ($"k{i % 13}", $"second-{i}")));
+        reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref target, 300);
+
+        await using (var second = await TmqKafkaService.StartAsync(broker, "orders", "restart", handler))
+        {
+            await reached.Task.WaitAsync(Timeout);
+            await second.StopAsync();
+        }
+
+        Assert.All(handled, h => Assert.True(h.Value == 1, $"{h.Key} handled {h.Value} times"));
+        Assert.Equal(300, KafkaConsumerBasicsTests.CommittedTotal(broker, "orders", "restart", 3));
+    }
+
+    [Fact]
+    public async Task Shutdown_WithHandlerInFlight_WaitsForItAndCommitsIt()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 1);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", [("a", "one"), ("b", "two"), ("c", "slow")]);
+
+        var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new ConcurrentQueue<string>();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            if (message.ValueAsString() == "slow")
+            {
+                slowStarted.TrySetResult();
+                await release.Task;
+            }
+
+            handled.Enqueue(message.ValueAsString());
+        });
+
+        var service = await TmqKafkaService.StartAsync(broker, "orders", "graceful", handler);
+        await slowStarted.Task.WaitAsync(Timeout);
+        var stop = service.StopAsync();
+        Assert.False(stop.IsCompleted);
+        release.SetResult();
+        await stop.WaitAsync(Timeout);
+        await service.DisposeAsync();
+
+        Assert.Contains("slow", handled);
+        Assert.Equal(3, KafkaConsumerBasicsTests.CommittedTotal(broker, "orders", "graceful", 1));
+    }
+
+    [Fact]
+    public async Task SlowHandler_LongerThanMaxPollInterval_CausesNoRebalance()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("reports", 2);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "reports", [("slow", "slow"), ("x", "fast-1"), ("y", "fast-2")]);
+
+        var listener = new RecordingListener();
+        var handled = new ConcurrentQueue<string>();
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            if (message.ValueAsString() == "slow")
+            {
+                // The workload itself is slow: 2.5x max.poll.interval.ms.
+                await Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None);
+            }
+
+            handled.Enqueue(message.ValueAsString());
+            if (handled.Count == 3)
+            {
+                allDone.TrySetResult();
+            }
+        });
+
+        await using var service = await TmqKafkaService.StartAsync(broker, "reports", "slow", handler, new()
+        {
+            ["Tmq:Consumers:main:Kafka:session.timeout.ms"] = "1500",
+            ["Tmq:Consumers:main:Kafka:max.poll.interval.ms"] = "2000",
+        }, services: s => s.AddSingleton<IRebalanceListener>(listener));
+        await allDone.Task.WaitAsync(Timeout);
+
+        Assert.Equal(3, handled.Count);
+        Assert.Equal(1, listener.Assignments);
+        Assert.Equal(0, listener.Revocations + listener.Losses);
+    }
+
+    [Fact]
+    public async Task BrokerDownAndUp_ConsumerRecoversAndHandlesLaterMessages()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 2);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 50).Select(i => ($"k{i % 5}", $"before-{i}")));
+
+        var handled = new ConcurrentDictionary<string, byte>();
+        var handler = new DelegateHandler((message, _) =>
+        {
+            handled.TryAdd(message.ValueAsString(), 0);
+            return Task.CompletedTask;
+        });
+        var logs = new LogCapture();
+        await using var service = await TmqKafkaService.StartAsync(broker, "orders", "outage", handler, logs: logs);
+        await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 50), Timeout, "the first 50 messages were not handled");
+
+        broker.SetBrokerDown(1);
+        await Eventually.TrueAsync(() => Task.FromResult(logs.Has(2006)), Timeout, "the consumer never noticed the broker going down");
+        broker.SetBrokerUp(1);
+
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 50).Select(i => ($"k{i % 5}", $"after-{i}")));
+        await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 100), Timeout, "messages produced after the outage were not handled");
+        await service.StopAsync();
+        Assert.Equal(100, KafkaConsumerBasicsTests.CommittedTotal(broker, "orders", "outage", 2));
+    }
+
+    internal sealed class RecordingListener : IRebalanceListener
+    {
+        private int _assignments;
+        private int _revocations;
+        private int _losses;
+
+        public int Assignments => Volatile.Read(ref _assignments);
+
+        public int Revocations => Volatile.Read(ref _revocations);
+
+        public int Losses => Volatile.Read(ref _losses);
+
+        public Task OnAssignedAsync(IReadOnlyList<KafkaPartition> partitions, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _assignments);
+            return Task.CompletedTask;
+        }
+
+        public Task OnRevokedAsync(IReadOnlyList<KafkaPartition> partitions, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _revocations);
+            return Task.CompletedTask;
+        }
+
+        public Task OnLostAsync(IReadOnlyList<KafkaPartition> partitions, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _losses);
+            return Task.CompletedTask;
+        }
+    }
+}

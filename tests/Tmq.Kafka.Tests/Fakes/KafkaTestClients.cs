@@ -1,0 +1,65 @@
+using Confluent.Kafka;
+
+namespace Tmq.Kafka.Tests.Fakes;
+
+/// <summary>Confluent clients tuned for the embedded broker: short timeouts and backoffs so tests stay fast.</summary>
+internal static class KafkaTestClients
+{
+    public static IProducer<byte[]?, byte[]?> Producer(EmbeddedKafkaBroker broker, int messageTimeoutMs = 10_000, bool idempotent = true) =>
+        new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            EnableIdempotence = idempotent,
+            Acks = Acks.All,
+            LingerMs = 0,
+            MessageTimeoutMs = messageTimeoutMs,
+            ReconnectBackoffMs = 50,
+            ReconnectBackoffMaxMs = 500,
+            RetryBackoffMs = 50,
+            RetryBackoffMaxMs = 500,
+        }).SetLogHandler(static (_, _) => { }).Build();
+
+    /// <summary>A group consumer; the broker's initial rebalance delay is zero, so it is assigned at once.</summary>
+    public static IConsumer<byte[]?, byte[]?> GroupConsumer(EmbeddedKafkaBroker broker, string group) =>
+        new ConsumerBuilder<byte[]?, byte[]?>(ConsumerConfig(broker, group)).SetLogHandler(static (_, _) => { }).Build();
+
+    /// <summary>A consumer assigned to every partition of <paramref name="topic"/> from the start, without a group.</summary>
+    public static IConsumer<byte[]?, byte[]?> ReadFromStart(EmbeddedKafkaBroker broker, string topic, int partitions)
+    {
+        var consumer = new ConsumerBuilder<byte[]?, byte[]?>(ConsumerConfig(broker, "unused-" + Guid.NewGuid().ToString("N")))
+            .SetLogHandler(static (_, _) => { })
+            .Build();
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        return consumer;
+    }
+
+    /// <summary>Polls until <paramref name="count"/> messages arrived or the deadline passed (then fails).</summary>
+    public static List<ConsumeResult<byte[]?, byte[]?>> ConsumeExactly(IConsumer<byte[]?, byte[]?> consumer, int count, TimeSpan? timeout = null)
+    {
+        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (results.Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Only {results.Count} of {count} message(s) arrived before the deadline.");
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } result)
+            {
+                results.Add(result);
+            }
+        }
+
+        return results;
+    }
+
+    private static ConsumerConfig ConsumerConfig(EmbeddedKafkaBroker broker, string group) => new()
+    {
+        BootstrapServers = broker.BootstrapServers,
+        GroupId = group,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        EnableAutoCommit = false,
+        SessionTimeoutMs = 6_000,
+        HeartbeatIntervalMs = 500,
+        ReconnectBackoffMs = 50,
+        ReconnectBackoffMaxMs = 500,
+        FetchWaitMaxMs = 50,
+    };
+}

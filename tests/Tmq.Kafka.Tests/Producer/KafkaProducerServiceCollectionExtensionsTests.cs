@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Tmq.Kafka.Tests.Fakes;
+
+namespace Tmq.Kafka.Tests.Producer;
+
+public sealed class KafkaProducerServiceCollectionExtensionsTests
+{
+    [Fact]
+    public async Task AddTmqKafkaProducer_BoundFromConfiguration_SendsThroughTheSharedProducer()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("di", 1);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tmq:Producer:BootstrapServers"] = broker.BootstrapServers,
+            ["Tmq:Producer:Linger"] = "00:00:00",
+            ["Tmq:Producer:Kafka:client.id"] = "from-config",
+        });
+        builder.Services.AddTmqKafkaProducer();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var producer = host.Services.GetRequiredService<ITmqProducer>();
+        Assert.Same(host.Services.GetRequiredService<KafkaProducer>(), producer);
+        Assert.Equal("from-config", host.Services.GetRequiredService<IOptions<KafkaProducerOptions>>().Value.Kafka["client.id"]);
+        var result = await producer.SendAsync("di", "k", "v").Within(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, result.Offset);
+
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AddTmqKafkaProducer_MissingBootstrapServers_FailsAtStartNamingTheSetting()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddTmqKafkaProducer();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Tmq:Producer:BootstrapServers", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using Tmqtool.Commands;
+
+namespace Tmqtool;
+
+/// <summary>The entry point: parses a command line and runs the verb, writing only to the writers given.</summary>
+internal static class Cli
+{
+    private const string RootExamples = """
+          tmqtool new --mqtype kafka --psm shop.orders.consumer --topic orders
+          tmqtool new --help
+        """;
+
+    /// <summary>Runs <paramref name="args"/> in the real process environment.</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Run(args, output, error, CliEnvironment.FromProcess());
+
+    /// <summary>Runs <paramref name="args"/> against <paramref name="environment"/>; tests call this.</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, CliEnvironment environment)
+    {
+        var newCommand = NewCommand.Create(environment);
+        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand };
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithExamplesAction(
+            (HelpAction)help.Action!,
+            new Dictionary<Command, string> { [root] = RootExamples, [newCommand] = NewCommand.Examples });
+
+        // "@file" arguments would make the parser read files named by the user; a scaffolder has no need.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                error.WriteLine("error: " + parseError.Message);
+            }
+
+            var verb = parse.CommandResult.Command == root ? "" : " " + parse.CommandResult.Command.Name;
+            error.WriteLine($"Run 'tmqtool{verb} --help' for the options and examples.");
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+#pragma warning disable CA1031 // The last line of defence: any failure becomes a message and exit code 1, not a stack trace.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            error.WriteLine($"error: unexpected failure: {e.GetType().Name}: {e.Message}");
+            error.WriteLine("Please report this with the command line you ran.");
+            return ExitCodes.UnexpectedFailure;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+
+namespace Tmqtool.Validation;
+
+/// <summary>Kafka topic and consumer group names.</summary>
+internal static partial class KafkaNames
+{
+    /// <summary>Kafka's own limit is 249; four characters are kept for the dead-letter suffix ".dlq".</summary>
+    internal const int MaxTopicLength = 249 - 4;
+    internal const int MaxGroupLength = 249;
+
+    internal const string TopicRule =
+        "1 to 245 characters from [a-zA-Z0-9._-], and not '.' or '..' (Kafka allows 249; 4 are kept for the dead-letter topic '<topic>.dlq')";
+
+    /// <summary>
+    /// Kafka itself accepts any group id; we keep the topic charset because the group also lands in
+    /// metric labels, file names of dashboards and log lines.
+    /// </summary>
+    internal const string GroupRule = "1 to 249 characters from [a-zA-Z0-9._-], and not '.' or '..'";
+
+    internal static string ValidateTopic(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw InputException.Missing("--topic", TopicRule, "name the topic to consume, e.g. --topic orders");
+        }
+
+        if (!IsValid(value, MaxTopicLength))
+        {
+            throw InputException.Invalid("--topic", value, "Kafka topic", TopicRule, "e.g. --topic orders or --topic shop.orders-created");
+        }
+
+        return value;
+    }
+
+    internal static string ValidateGroup(string value)
+    {
+        if (!IsValid(value, MaxGroupLength))
+        {
+            throw InputException.Invalid("--group", value, "Kafka consumer group", GroupRule, "e.g. --group shop.orders.consumer, or leave it out to use the PSM");
+        }
+
+        return value;
+    }
+
+    private static bool IsValid(string value, int maxLength) =>
+        value.Length <= maxLength && value is not ("." or "..") && Pattern().IsMatch(value);
+
+    [GeneratedRegex(@"\A[a-zA-Z0-9._-]+\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

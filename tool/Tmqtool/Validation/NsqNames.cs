@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+
+namespace Tmqtool.Validation;
+
+/// <summary>NSQ topic and channel names, as nsqd checks them (protocol.IsValidTopicName).</summary>
+internal static partial class NsqNames
+{
+    internal const int MaxLength = 64;
+    internal const string EphemeralSuffix = "#ephemeral";
+
+    /// <summary>Four characters are kept so that the dead-letter topic "&lt;topic&gt;.dlq" is valid too.</summary>
+    internal const int MaxTopicBaseLength = MaxLength - 4;
+
+    internal const string TopicRule =
+        "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64); without that suffix at most 60, so that the dead-letter topic '<topic>.dlq' fits";
+
+    internal const string ChannelRule =
+        "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64)";
+
+    internal static string ValidateTopic(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw InputException.Missing("--topic", TopicRule, "name the topic to consume, e.g. --topic orders");
+        }
+
+        if (!IsValid(value) || BaseName(value).Length > MaxTopicBaseLength)
+        {
+            throw InputException.Invalid("--topic", value, "NSQ topic", TopicRule, "e.g. --topic orders or --topic orders#ephemeral");
+        }
+
+        return value;
+    }
+
+    internal static string ValidateChannel(string value)
+    {
+        if (!IsValid(value))
+        {
+            throw InputException.Invalid("--channel", value, "NSQ channel", ChannelRule, "e.g. --channel search-indexer, or leave it out to use the PSM");
+        }
+
+        return value;
+    }
+
+    /// <summary>The name without its "#ephemeral" suffix.</summary>
+    internal static string BaseName(string name) =>
+        name.EndsWith(EphemeralSuffix, StringComparison.Ordinal) ? name[..^EphemeralSuffix.Length] : name;
+
+    private static bool IsValid(string value) => value.Length <= MaxLength && Pattern().IsMatch(value);
+
+    [GeneratedRegex(@"\A[.a-zA-Z0-9_-]+(#ephemeral)?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}
