@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -20,7 +19,7 @@ namespace Tmq;
 /// Assert.Single(consumer.Handled);
 /// </code>
 /// </example>
-public sealed class InMemoryConsumer : IAsyncDisposable
+public sealed partial class InMemoryConsumer : IAsyncDisposable
 {
     private readonly IMessageHandler _handler;
     private readonly ConsumerOptions _options;
@@ -160,59 +159,6 @@ public sealed class InMemoryConsumer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Publishes a message with a UTF-8 key (null or empty: no key) and value.</summary>
-    public ValueTask PublishAsync(string? key, string value, TmqHeaders? headers = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        var keyBytes = string.IsNullOrEmpty(key) ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(key);
-        return PublishAsync(keyBytes, Encoding.UTF8.GetBytes(value), headers, cancellationToken);
-    }
-
-    /// <summary>
-    /// Publishes a message. Waits while the buffer is full (<see cref="ConsumerOptions.MaxBufferedMessages"/>),
-    /// as a broker transport pauses fetching.
-    /// </summary>
-    public async ValueTask PublishAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers = null, CancellationToken cancellationToken = default)
-    {
-        await StartAsync(cancellationToken);
-        var partition = key.IsEmpty
-            ? (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)_partitions.Length)
-            : PartitionFor(key.Span, _partitions.Length);
-        await PublishToAsync(partition, key, value, headers, cancellationToken);
-    }
-
-    /// <summary>Publishes to a chosen partition, bypassing the key hash.</summary>
-    public async ValueTask PublishToAsync(int partition, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(partition);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, _partitions.Length);
-        await StartAsync(cancellationToken);
-        var engine = _engine!;
-        while (true)
-        {
-            var changed = _transport.CapacityTask;
-            lock (_gate)
-            {
-                ObjectDisposedException.ThrowIf(_stopped, this);
-                var state = _partitions[partition] ?? throw new InvalidOperationException($"Partition {partition} is revoked; call Assign({partition}) first.");
-                if (engine.HasCapacity)
-                {
-                    var offset = _nextOffsets[partition]++;
-                    engine.Enqueue(state, new TmqMessage(_options.Topic, key, value)
-                    {
-                        Headers = headers ?? TmqHeaders.Empty,
-                        Partition = partition,
-                        Offset = offset,
-                        Timestamp = _time.GetUtcNow(),
-                    });
-                    return;
-                }
-            }
-
-            await changed.WaitAsync(cancellationToken);
-        }
-    }
-
     /// <summary>
     /// Waits until every published message has reached a final outcome (or is held by a stopped
     /// partition). Retries wait on the <see cref="TimeProvider"/>: with a fake one, advance it meanwhile.
@@ -258,73 +204,6 @@ public sealed class InMemoryConsumer : IAsyncDisposable
         }
     }
 
-    /// <summary>The committed offset (next to read) of each partition, as a transport would commit it now.</summary>
-    public IReadOnlyDictionary<int, long> CommittedOffsets()
-    {
-        var positions = new List<PartitionPosition>();
-        _engine?.CollectPositions(positions);
-        lock (_gate)
-        {
-            foreach (var position in positions)
-            {
-                _committed[position.Partition] = position.Offset;
-            }
-
-            return new Dictionary<int, long>(_committed);
-        }
-    }
-
-    /// <summary>
-    /// Simulates a revoke: stops dispatching the partitions, drains their running handlers within
-    /// <see cref="ConsumerOptions.RevokeDrainTimeout"/> (then cancels them) and commits the final positions.
-    /// </summary>
-    public async Task RevokeAsync(params int[] partitions)
-    {
-        ArgumentNullException.ThrowIfNull(partitions);
-        await StartAsync();
-        var states = new List<PartitionState>();
-        lock (_gate)
-        {
-            foreach (var p in partitions)
-            {
-                if (_partitions[p] is { } state)
-                {
-                    states.Add(state);
-                    _partitions[p] = null;
-                }
-            }
-        }
-
-        var final = await _engine!.DrainAsync(states, _options.RevokeDrainTimeout);
-        lock (_gate)
-        {
-            foreach (var position in final)
-            {
-                _committed[position.Partition] = position.Offset;
-            }
-        }
-
-        Signal();
-    }
-
-    /// <summary>Re-assigns a revoked partition; publishing continues from the committed offset, as after a rebalance.</summary>
-    public void Assign(int partition)
-    {
-        lock (_gate)
-        {
-            if (_engine is null || _partitions[partition] is not null)
-            {
-                return;
-            }
-
-            _partitions[partition] = _engine.AddPartition(_options.Topic, partition);
-            if (_committed.TryGetValue(partition, out var committed))
-            {
-                _nextOffsets[partition] = committed;
-            }
-        }
-    }
-
     /// <summary>Graceful shutdown: drains within <see cref="ConsumerOptions.ShutdownTimeout"/> and commits.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -361,18 +240,6 @@ public sealed class InMemoryConsumer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    /// <summary>murmur2-free, stable FNV-1a: deterministic across runs, so tests are repeatable.</summary>
-    internal static int PartitionFor(ReadOnlySpan<byte> key, int partitions)
-    {
-        var hash = 2166136261u;
-        foreach (var b in key)
-        {
-            hash = (hash ^ b) * 16777619u;
-        }
-
-        return (int)(hash % (uint)partitions);
-    }
-
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void Signal()
@@ -407,33 +274,5 @@ public sealed class InMemoryConsumer : IAsyncDisposable
         }
 
         Signal();
-    }
-
-    /// <summary>The engine's view of this consumer: settlement, capacity and dead-letter recording.</summary>
-    private sealed class Transport(InMemoryConsumer owner) : IDispatchTransport, IDeadLetterSink
-    {
-        private TaskCompletionSource _capacity = NewSignal();
-
-        public Task CapacityTask => Volatile.Read(ref _capacity).Task;
-
-        public void OnCapacityAvailable() => Interlocked.Exchange(ref _capacity, NewSignal()).TrySetResult();
-
-        public void OnSettled(PartitionState partition, TmqMessage message, MessageOutcome outcome, TimeSpan requeueDelay) =>
-            owner.Record(message, outcome);
-
-        public void OnPartitionStopped(PartitionState partition) => owner.Signal();
-
-        public async Task WriteAsync(DeadLetterRecord record, CancellationToken cancellationToken)
-        {
-            if (owner.DeadLetterSink is { } sink)
-            {
-                await sink.WriteAsync(record, cancellationToken);
-            }
-
-            lock (owner._gate)
-            {
-                owner._deadLetters.Add(record);
-            }
-        }
     }
 }

@@ -1,0 +1,93 @@
+using Tmq.Telemetry;
+
+namespace Tmq.Dispatch;
+
+// Key hand-over, buffer accounting and position advance. Every *Locked method runs under _gate.
+internal sealed partial class DispatchEngine
+{
+    private KeyState? ResolveKey(PartitionState partition, TmqMessage message) => _ordering switch
+    {
+        OrderingMode.None => null,
+        OrderingMode.Key when !message.Key.IsEmpty => _keys.GetOrAdd(message.Key),
+        _ => partition.OrderKey,
+    };
+
+    /// <summary>Puts the holder of a key (or an unordered message) where a worker finds it. Returns a worker to wake.</summary>
+    private WorkerSignal? MakeReadyLocked(TmqMessage message)
+    {
+        if (message.Owner!.Stopped)
+        {
+            message.State = MessageState.Parked;
+            return null;
+        }
+
+        message.State = MessageState.Ready;
+        _ready.AddLast(message);
+        return _idle.Count > 0 ? _idle.Pop() : null;
+    }
+
+    /// <summary>
+    /// The key of <paramref name="message"/> passes to the next message waiting for it, if any.
+    /// Returns a worker to wake.
+    /// </summary>
+    private WorkerSignal? ReleaseKeyLocked(TmqMessage message)
+    {
+        var key = message.OrderKey;
+        message.OrderKey = null;
+        if (key is null || !ReferenceEquals(key.Holder, message))
+        {
+            return null;
+        }
+
+        var next = key.Waiting.RemoveFirst();
+        if (next is not null)
+        {
+            key.Holder = next;
+            return MakeReadyLocked(next);
+        }
+
+        key.Holder = null;
+        if (key.Pooled)
+        {
+            _keys.Release(key);
+        }
+
+        return null;
+    }
+
+    /// <summary>A message leaves the buffer. Returns true when the transport should be told capacity is back.</summary>
+    private bool LeaveBufferLocked()
+    {
+        _buffered--;
+        if (_awaitingCapacity && _buffered <= _lowWater)
+        {
+            _awaitingCapacity = false;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Drops committed-in-order messages from the head of the partition's queue.</summary>
+    private static void AdvanceLocked(PartitionState partition)
+    {
+        var outstanding = partition.Outstanding;
+        while (outstanding.Count > 0 && outstanding.Peek().State == MessageState.Finished)
+        {
+            var done = outstanding.Dequeue();
+            done.Owner = null;
+        }
+    }
+
+    private void NotifyCapacity()
+    {
+        try
+        {
+            _transport.OnCapacityAvailable();
+        }
+        catch (Exception ex)
+        {
+            Log.TransportCallbackFailed(_logger, ex, _name, nameof(IDispatchTransport.OnCapacityAvailable));
+        }
+    }
+}
