@@ -26,7 +26,8 @@ namespace Tmq.Kafka;
 /// <item>Transactions and <c>read_committed</c> are only approximately faithful; do not rely on
 /// them to prove exactly-once behaviour.</item>
 /// <item>Broker down/up closes connections and refuses new ones but does not move partition
-/// leadership.</item>
+/// leadership. While every broker is down, a call on this type may take up to 1 s: the mock's
+/// thread can miss a wake-up, and this type nudges it through a broker's listener.</item>
 /// </list>
 /// <para>All members are thread-safe. <see cref="Dispose"/> is idempotent; a broker that is never
 /// disposed is shut down by its finalizer instead of leaking native threads. Clients still

@@ -12,6 +12,7 @@ namespace Tmq.Kafka.Embedded;
 internal sealed unsafe class MockClusterHandle : SafeHandle
 {
     private IntPtr _client;
+    private MockWakeup? _wakeup;
 
     public MockClusterHandle()
         : base(IntPtr.Zero, ownsHandle: true)
@@ -35,6 +36,7 @@ internal sealed unsafe class MockClusterHandle : SafeHandle
 
         var result = new MockClusterHandle { _client = client };
         result.SetHandle(cluster);
+        result._wakeup = new MockWakeup(Utf8(MockNative.ClusterBootstraps(cluster)));
         return result;
     }
 
@@ -78,6 +80,7 @@ internal sealed unsafe class MockClusterHandle : SafeHandle
         try
         {
             DangerousAddRef(ref added);
+            using var nudging = _wakeup?.Arm();
             return call(handle);
         }
         finally
@@ -92,7 +95,11 @@ internal sealed unsafe class MockClusterHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         // The cluster first: it joins its thread, which uses the client's queues.
-        MockNative.ClusterDestroy(handle);
+        using (_wakeup?.Arm())
+        {
+            MockNative.ClusterDestroy(handle);
+        }
+
         MockNative.Destroy(_client);
         _client = IntPtr.Zero;
         return true;
