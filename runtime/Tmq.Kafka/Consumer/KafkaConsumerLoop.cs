@@ -273,19 +273,11 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 
     private void OnLog(LogMessage message)
     {
-        var level = ToLogLevel(message.Level);
+        var level = LibrdkafkaLog.Level(message.Level);
         if (_logger.IsEnabled(level))
         {
             KafkaConsumerLog.Librdkafka(_logger, level, message.Facility, message.Message);
         }
     }
 
-    private static LogLevel ToLogLevel(SyslogLevel level) => level switch
-    {
-        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
-        SyslogLevel.Error => LogLevel.Error,
-        SyslogLevel.Warning => LogLevel.Warning,
-        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
-        _ => LogLevel.Debug,
-    };
 }

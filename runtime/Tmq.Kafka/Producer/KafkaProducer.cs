@@ -217,7 +217,7 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
 
     private void OnLog(IProducer<byte[]?, byte[]?> producer, LogMessage message)
     {
-        var level = ToLogLevel(message.Level);
+        var level = LibrdkafkaLog.Level(message.Level);
         ProducerLog.Librdkafka(_logger, level, message.Facility, message.Message);
     }
 
@@ -233,12 +233,4 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
         }
     }
 
-    private static LogLevel ToLogLevel(SyslogLevel level) => level switch
-    {
-        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
-        SyslogLevel.Error => LogLevel.Error,
-        SyslogLevel.Warning => LogLevel.Warning,
-        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
-        _ => LogLevel.Debug,
-    };
 }
