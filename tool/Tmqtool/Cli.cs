@@ -10,7 +10,15 @@ internal static class Cli
 {
     private const string RootExamples = """
           tmqtool new --mqtype kafka --psm shop.orders.consumer --topic orders
+          tmqtool dev kafka --topic orders:3
+          tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --key order-1 --value '{"id":1}'
+          tmqtool tail --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --from-beginning
+          tmqtool lag --bootstrap-servers 127.0.0.1:9092 --topic orders --group shop.orders.consumer
           tmqtool new --help
+        """;
+
+    private const string DevExamples = """
+          tmqtool dev kafka --topic orders:3
         """;
 
     /// <summary>Runs <paramref name="args"/> in the real process environment.</summary>
@@ -21,11 +29,25 @@ internal static class Cli
     internal static int Run(string[] args, TextWriter output, TextWriter error, CliEnvironment environment)
     {
         var newCommand = NewCommand.Create(environment);
-        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand };
+        var devKafka = DevKafkaCommand.Create(environment);
+        var dev = new Command("dev", "Run a local broker for development.") { devKafka };
+        var produce = ProduceCommand.Create(environment);
+        var tail = TailCommand.Create(environment);
+        var lag = LagCommand.Create(environment);
+        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamplesAction(
             (HelpAction)help.Action!,
-            new Dictionary<Command, string> { [root] = RootExamples, [newCommand] = NewCommand.Examples });
+            new Dictionary<Command, string>
+            {
+                [root] = RootExamples,
+                [newCommand] = NewCommand.Examples,
+                [dev] = DevExamples,
+                [devKafka] = DevKafkaCommand.Examples,
+                [produce] = ProduceCommand.Examples,
+                [tail] = TailCommand.Examples,
+                [lag] = LagCommand.Examples,
+            });
 
         // "@file" arguments would make the parser read files named by the user; a scaffolder has no need.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Tmqtool.Helper;
 
 namespace Tmqtool;
 
@@ -13,6 +14,12 @@ internal sealed record CliEnvironment(string WorkingDirectory, PackageVersions V
 {
     /// <summary>The folder next to the tool's assembly where the tool package carries the runtime packages.</summary>
     internal const string BundledFeedFolderName = "feed";
+
+    /// <summary>The tool's own folder for caches (the Kafka helper): ~/.tmqtool, or $TMQTOOL_HOME.</summary>
+    internal string ToolHome { get; init; } = HelperApp.DefaultHome();
+
+    /// <summary>Runs the Kafka helper app (dev kafka, produce, tail); tests replace it.</summary>
+    internal IHelperRunner Helper { get; init; } = HelperApp.Instance;
 
     internal static CliEnvironment FromProcess()
     {
@@ -30,7 +37,9 @@ internal sealed record CliEnvironment(string WorkingDirectory, PackageVersions V
 /// <param name="TestSdk">Microsoft.NET.Test.Sdk.</param>
 /// <param name="Xunit">xunit.</param>
 /// <param name="XunitRunner">xunit.runner.visualstudio.</param>
-internal sealed record PackageVersions(string Tmq, string Hosting, string TestSdk, string Xunit, string XunitRunner)
+/// <param name="OpenTelemetry">OpenTelemetry.Extensions.Hosting.</param>
+/// <param name="PrometheusExporter">OpenTelemetry.Exporter.Prometheus.HttpListener (only served as a pre-release).</param>
+internal sealed record PackageVersions(string Tmq, string Hosting, string TestSdk, string Xunit, string XunitRunner, string OpenTelemetry, string PrometheusExporter)
 {
     internal static PackageVersions FromAssembly(Assembly assembly)
     {
@@ -53,6 +62,8 @@ internal sealed record PackageVersions(string Tmq, string Hosting, string TestSd
             Version("Microsoft.Extensions.Hosting"),
             Version("Microsoft.NET.Test.Sdk"),
             Version("xunit"),
-            Version("xunit.runner.visualstudio"));
+            Version("xunit.runner.visualstudio"),
+            Version("OpenTelemetry.Extensions.Hosting"),
+            Version("OpenTelemetry.Exporter.Prometheus.HttpListener"));
     }
 }

@@ -137,6 +137,7 @@ public sealed class NewCommandTests
 
         Assert.Contains("Created the Kafka consumer service Shop.Orders.Consumer", result.Output, StringComparison.Ordinal);
         Assert.Contains("dotnet run --project src/Shop.Orders.Consumer", result.Output, StringComparison.Ordinal);
+        Assert.Contains("tmqtool dev kafka --port 9092 --topic orders:3", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,136 +1,142 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Tmqtool.Tests.Support;
 
 namespace Tmqtool.Tests.Slow;
 
 /// <summary>
-/// The user's first day: pack the tool, install it into a temporary tool path, generate a Kafka
-/// worker, start the embedded Kafka broker, run the worker as a process, produce keyed messages,
-/// see the handler's output, stop it with SIGTERM and see a clean, committed shutdown.
+/// The user's first day, with nothing but the installed tool: generate a Kafka worker, start the
+/// embedded broker with <c>tmqtool dev kafka</c>, run the worker as a process, send keyed messages
+/// and a poison one with <c>tmqtool produce</c>, see the handler's output, read the dead letter
+/// back with <c>tmqtool tail</c>, stop the worker with SIGTERM and see with <c>tmqtool lag</c>
+/// that everything was committed, then stop the broker with SIGTERM. On the way, the worker's
+/// Prometheus endpoint must serve the series that the generated alert rules and dashboard query.
 /// </summary>
-/// <remarks>
-/// The broker runs in a small file-based app (<c>dotnet run broker.cs</c>) that references
-/// runtime/Tmq.Kafka, so that this test project itself does not depend on the runtime's build.
-/// </remarks>
 [Trait("Category", "Slow")]
-public sealed class EndToEndTests
+[Collection(InstalledToolDefinition.Name)]
+public sealed class EndToEndTests(InstalledTool tool)
 {
-    private const string Topic = "orders";
-    private const string Group = "shop.orders.consumer";
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(8);
+    private const string Topic = GeneratedService.Topic;
+    private const string Group = GeneratedService.Psm;
+    private static readonly TimeSpan Start = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
 
     [SlowFact]
     public async Task Tool_KafkaWorker_HandlesMessagesAndShutsDownCleanly()
     {
-        Assert.False(OperatingSystem.IsWindows(), "This test stops the worker with SIGTERM.");
-        using var work = new TempDirectory();
-        var version = ProcessRunner.UniqueVersion("e2e");
+        Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
+        var service = tool.Service("kafka");
+        var bootstrapFile = Path.Combine(tool.WorkDirectory, "bootstrap.txt");
 
-        // Pack and install exactly what a user installs.
-        var packages = work.Combine("packages");
-        Run("dotnet", ["pack", Path.Combine(RepositoryPaths.Root, "tool", "Tmqtool", "Tmqtool.csproj"), "-c", "Release", "-o", packages, $"-p:Version={version}"], work.Path);
-        var toolConfig = Path.Combine(packages, "nuget.config");
-        File.WriteAllText(toolConfig, $"""
-            <configuration><packageSources><clear /><add key="local" value="{packages}" /></packageSources></configuration>
-            """);
-        var tools = work.Combine("tools");
-        Run("dotnet", ["tool", "install", "tmqtool", "--tool-path", tools, "--version", version, "--configfile", toolConfig], work.Path);
-
-        var generated = Run(Path.Combine(tools, "tmqtool"), ["new", "--mqtype", "kafka", "--psm", Group, "--topic", Topic, "-o", "svc"], work.Path);
-        Assert.DoesNotContain("warning", generated, StringComparison.Ordinal);
-        Run("dotnet", ["build", "-c", "Release", "-warnaserror"], work.Combine("svc"));
-
-        Directory.CreateDirectory(work.Combine("broker"));
-        File.WriteAllText(work.Combine("broker", "broker.cs"), BrokerApp.Replace("{RUNTIME}", Path.Combine(RepositoryPaths.Root, "runtime", "Tmq.Kafka", "Tmq.Kafka.csproj"), StringComparison.Ordinal));
-        using var broker = ProcessRunner.Start("dotnet", ["run", "broker.cs", "--", Topic], work.Combine("broker"), redirectInput: true);
+        using var broker = ProcessRunner.Start(tool.Executable, ["dev", "kafka", "--topic", Topic + ":3", "--topic", Topic + ".dlq:1", "--bootstrap-file", bootstrapFile], tool.WorkDirectory, tool.Environment);
         var brokerLines = new LineReader(broker);
-        var bootstrap = (await brokerLines.WaitForAsync(l => l.StartsWith("BOOTSTRAP ", StringComparison.Ordinal), Limit))["BOOTSTRAP ".Length..];
-
-        var dll = work.Combine("svc", "src", "Shop.Orders.Consumer", "bin", "Release", "net10.0", "Shop.Orders.Consumer.dll");
-        using var worker = ProcessRunner.Start("dotnet", [dll], work.Combine("svc", "src", "Shop.Orders.Consumer"), new Dictionary<string, string>
-        {
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Tmq__Consumers__main__Kafka__bootstrap.servers"] = bootstrap,
-            ["Tmq__Producer__BootstrapServers"] = bootstrap,
-        });
-        var workerLines = new LineReader(worker);
+        Process? worker = null;
         try
         {
+            var bootstrap = (await brokerLines.WaitForAsync(l => l.StartsWith("bootstrap.servers=", StringComparison.Ordinal), Start))["bootstrap.servers=".Length..];
+            Assert.Equal(bootstrap + "\n", await File.ReadAllTextAsync(bootstrapFile));
+
+            var metricsPort = FreePort();
+            var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
+            worker = ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, new Dictionary<string, string>
+            {
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["Tmq__Consumers__main__Kafka__bootstrap.servers"] = bootstrap,
+                ["Tmq__Producer__BootstrapServers"] = bootstrap,
+                ["Metrics__Prometheus__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+            });
+            var workerLines = new LineReader(worker);
+
+            var sent = Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "order-{n}", "--value", "{\"id\":{n}}", "--header", "source=e2e", "--count", "3");
+            Assert.Equal(3, sent.Split('\n').Count(l => l.StartsWith("sent orders[", StringComparison.Ordinal)));
             for (var i = 1; i <= 3; i++)
             {
-                await broker.StandardInput.WriteLineAsync($"produce order-{i} {{\"id\":{i}}}");
-                await brokerLines.WaitForAsync(l => l == "OK", TimeSpan.FromSeconds(30), occurrence: i);
+                await workerLines.WaitForAsync(l => l.Contains($"key 'order-{i}'", StringComparison.Ordinal), Step);
             }
 
-            for (var i = 1; i <= 3; i++)
+            // The generated handler refuses an empty body as a permanent failure: dead-lettered at once.
+            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "empty", "--value", "");
+            var deadLetter = Tmqtool("tail", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--from-beginning", "--count", "1", "--timeout", "60");
+            Assert.Contains("key=empty", deadLetter, StringComparison.Ordinal);
+            Assert.Contains("header tmq-dlq-original-topic=orders", deadLetter, StringComparison.Ordinal);
+            Assert.Contains("header tmq-dlq-exception-type=Tmq.PermanentFailureException", deadLetter, StringComparison.Ordinal);
+
+            var metrics = await ScrapeAsync(metricsPort);
+            foreach (var series in new[]
             {
-                await workerLines.WaitForAsync(l => l.Contains($"key 'order-{i}'", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-            }
-
-            using (var kill = Process.Start("kill", ["-TERM", worker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                "tmq_consumer_outcomes_total{", "tmq_outcome=\"success\"", "tmq_outcome=\"dead_letter\"",
+                "messaging_process_duration_seconds_bucket{", "messaging_client_consumed_messages_total{",
+                "tmq_consumer_in_flight{", "tmq_consumer_buffered{", "tmq_consumer_paused{", "tmq_consumer_lag{",
+                "tmq_consumer_rebalances_total{", $"messaging_consumer_group_name=\"{Group}\"",
+            })
             {
-                await kill.WaitForExitAsync();
+                Assert.True(metrics.Contains(series, StringComparison.Ordinal), $"/metrics has no {series}:\n{metrics}");
             }
 
-            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-            await worker.WaitForExitAsync(exited.Token);
+            await StopAsync(worker, TimeSpan.FromSeconds(40));
             Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
             Assert.Contains(workerLines.Lines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
 
-            await broker.StandardInput.WriteLineAsync($"committed {Group}");
-            var committed = await brokerLines.WaitForAsync(l => l.StartsWith("COMMITTED ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-            Assert.Equal("COMMITTED 3", committed);
+            var lag = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", Group);
+            Assert.Contains($"group={Group} topic={Topic} committed=4 lag=0", lag, StringComparison.Ordinal);
+
+            await StopAsync(broker, TimeSpan.FromSeconds(30));
+            Assert.True(broker.ExitCode == 0, $"tmqtool dev kafka exited with {broker.ExitCode}:\n{brokerLines}");
+            await brokerLines.WaitForAsync(l => l == "Embedded Kafka broker stopped.", TimeSpan.FromSeconds(5));
+            Assert.False(File.Exists(bootstrapFile), "The bootstrap file outlived the broker.");
         }
         finally
         {
-            if (!worker.HasExited)
+            foreach (var process in new[] { worker, broker })
             {
-                worker.Kill(entireProcessTree: true);
+                if (process is { HasExited: false })
+                {
+                    process.Kill(entireProcessTree: true);
+                }
             }
 
-            await broker.StandardInput.WriteLineAsync("quit");
-            if (!broker.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                broker.Kill(entireProcessTree: true);
-            }
+            worker?.Dispose();
         }
     }
 
-    private static string Run(string fileName, string[] arguments, string workingDirectory)
+    private static int FreePort()
     {
-        var (exitCode, output) = ProcessRunner.Run(fileName, arguments, workingDirectory, Limit);
-        Assert.True(exitCode == 0, $"{fileName} {string.Join(' ', arguments)} failed with {exitCode}:\n{output}");
-        return output;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts the embedded broker, then produces and reads committed offsets on command.</summary>
-    private const string BrokerApp = """
-        #:project {RUNTIME}
-        #:property TreatWarningsAsErrors=false
-        #:property PublishAot=false
-        using Confluent.Kafka;
-        using Tmq.Kafka;
-
-        var topic = args[0];
-        using var broker = EmbeddedKafkaBroker.Start();
-        broker.CreateTopic(topic, 3);
-        Console.WriteLine("BOOTSTRAP " + broker.BootstrapServers);
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
-        string? line;
-        while ((line = Console.ReadLine()) is not null && line != "quit")
+    /// <summary>The worker's /metrics once it shows a handled message (the gauges need one collection after the consumer started).</summary>
+    private static async Task<string> ScrapeAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var text = "";
+        for (var i = 0; i < 20; i++)
         {
-            var parts = line.Split(' ', 3);
-            if (parts[0] == "produce")
+            text = await http.GetStringAsync(new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/metrics"));
+            if (text.Contains("tmq_outcome=\"dead_letter\"", StringComparison.Ordinal))
             {
-                await producer.ProduceAsync(topic, new Message<string, string> { Key = parts[1], Value = parts[2] });
-                Console.WriteLine("OK");
+                break;
             }
-            else if (parts[0] == "committed")
-            {
-                using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = broker.BootstrapServers, GroupId = parts[1] }).Build();
-                var offsets = consumer.Committed(Enumerable.Range(0, 3).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
-                Console.WriteLine("COMMITTED " + offsets.Sum(o => Math.Max(0L, o.Offset.Value)));
-            }
+
+            await Task.Delay(500);
         }
-        """;
+
+        return text;
+    }
+
+    private string Tmqtool(params string[] arguments) => tool.Run(tool.Executable, arguments, tool.WorkDirectory);
+
+    private static async Task StopAsync(Process process, TimeSpan limit)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var exited = new CancellationTokenSource(limit);
+        await process.WaitForExitAsync(exited.Token);
+    }
 }

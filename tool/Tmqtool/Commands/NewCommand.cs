@@ -170,6 +170,11 @@ internal sealed class NewCommand
         output.WriteLine("Next:");
         output.WriteLine($"  cd {Escape.Shell(settings.OutputDirectory)}");
         output.WriteLine("  dotnet test                          # MessageHandler's tests, no broker needed");
+        if (settings.MqType == MqType.Kafka)
+        {
+            output.WriteLine($"  tmqtool dev kafka --port 9092 --topic {Escape.Shell(settings.Topic + ":3")}   # another terminal: a local broker where appsettings.Development.json looks");
+        }
+
         output.WriteLine($"  dotnet run --project src/{settings.Name}   # see README.md for the broker");
         return ExitCodes.Success;
     }

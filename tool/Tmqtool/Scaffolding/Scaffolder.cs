@@ -91,6 +91,8 @@ internal static class Scaffolder
             ["test_sdk_version"] = settings.Versions.TestSdk,
             ["xunit_version"] = settings.Versions.Xunit,
             ["xunit_runner_version"] = settings.Versions.XunitRunner,
+            ["opentelemetry_version"] = settings.Versions.OpenTelemetry,
+            ["prometheus_exporter_version"] = settings.Versions.PrometheusExporter,
         };
     }
 }

@@ -33,6 +33,27 @@ internal static partial class KafkaNames
         return value;
     }
 
+    internal const string AnyTopicRule = "1 to 249 characters from [a-zA-Z0-9._-], and not '.' or '..'";
+
+    /// <summary>A topic to produce to, read or create (a dead-letter topic too): Kafka's own rule.</summary>
+    internal static string ValidateAnyTopic(string option, string? value, string example)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw InputException.Missing(option, AnyTopicRule, $"name the topic, e.g. {option} {example}");
+        }
+
+        if (!IsValidTopicName(value))
+        {
+            throw InputException.Invalid(option, value, "Kafka topic", AnyTopicRule, $"e.g. {option} {example}");
+        }
+
+        return value;
+    }
+
+    /// <summary>Kafka's own topic rule, without the room kept for ".dlq".</summary>
+    internal static bool IsValidTopicName(string value) => IsValid(value, 249);
+
     internal static string ValidateGroup(string value)
     {
         if (!IsValid(value, MaxGroupLength))

@@ -1,0 +1,370 @@
+#:package Tmq.Kafka@__TMQ_VERSION__
+#:property PublishAot=false
+#:property TreatWarningsAsErrors=false
+#:property Nullable=enable
+#:property InvariantGlobalization=true
+
+// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`). The tool writes this file into
+// ~/.tmqtool/dev/<version>/ and runs it with `dotnet run`, so that the tool itself carries no
+// Confluent.Kafka or native librdkafka (146 MB): they are restored once, like any package.
+// The tool validates every value first and passes one JSON argument. The helper stops on
+// Ctrl+C, SIGTERM, or when its standard input ends (the tool closes it to stop the helper, and
+// a tool that dies closes it too, so no broker outlives it).
+// Exit codes: 0 done, 1 failed (a message says why), 3 timed out.
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Tmq.Kafka;
+
+var request = JsonDocument.Parse(args[0]).RootElement;
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+{
+    c.Cancel = true;
+    stop.Cancel();
+});
+_ = Task.Run(() =>
+{
+    try
+    {
+        while (Console.In.ReadLine() is not null)
+        {
+        }
+    }
+    catch (IOException)
+    {
+    }
+
+    stop.Cancel();
+});
+
+try
+{
+    return request.GetProperty("verb").GetString() switch
+    {
+        "dev-kafka" => await Helper.DevKafka(request, stop.Token),
+        "produce" => await Helper.Produce(request, stop.Token),
+        "tail" => Helper.Tail(request, stop.Token),
+        "lag" => Helper.Lag(request),
+        var verb => throw new InvalidOperationException($"unknown helper verb {verb}"),
+    };
+}
+catch (Exception e) when (e is KafkaException or InvalidOperationException or ArgumentException or IOException or SocketException or DllNotFoundException)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}
+
+static class Helper
+{
+    public static async Task<int> DevKafka(JsonElement request, CancellationToken stop)
+    {
+        var brokers = request.GetProperty("brokers").GetInt32();
+        var bootstrapFile = request.GetProperty("bootstrapFile").GetString();
+        using var broker = EmbeddedKafkaBroker.Start(brokers);
+        var topics = new List<string>();
+        foreach (var topic in request.GetProperty("topics").EnumerateArray())
+        {
+            var name = topic.GetProperty("name").GetString()!;
+            var partitions = topic.GetProperty("partitions").GetInt32();
+            broker.CreateTopic(name, partitions);
+            topics.Add($"{name} ({partitions} partition{(partitions == 1 ? "" : "s")})");
+        }
+
+        var bootstrap = broker.BootstrapServers;
+        var port = request.GetProperty("port").GetInt32();
+        using var listener = port > 0 ? new TcpListener(IPAddress.Loopback, port) : null;
+        if (listener is not null)
+        {
+            try
+            {
+                listener.Start();
+            }
+            catch (SocketException e)
+            {
+                throw new InvalidOperationException($"port {port} on 127.0.0.1 is not free ({e.Message}); pick another --port or leave it out for a random one.");
+            }
+
+            var first = bootstrap.Split(',')[0];
+            _ = Forward(listener, first, stop);
+            bootstrap = $"127.0.0.1:{port}";
+        }
+
+        Console.WriteLine($"Embedded Kafka broker started: {brokers} broker{(brokers == 1 ? "" : "s")} (librdkafka mock cluster, in memory).");
+        Console.WriteLine(topics.Count == 0
+            ? "Topics: none created; a producer's first message creates a topic with 4 partitions."
+            : "Topics: " + string.Join(", ", topics) + ". Other topics are created with 4 partitions on first use.");
+        if (listener is not null)
+        {
+            Console.WriteLine($"Port {bootstrap} forwards to the broker's own address {broker.BootstrapServers}.");
+        }
+
+        Console.WriteLine("bootstrap.servers=" + bootstrap);
+        if (bootstrapFile is not null)
+        {
+            var temporary = bootstrapFile + ".tmp";
+            await File.WriteAllTextAsync(temporary, bootstrap + "\n", CancellationToken.None);
+            File.Move(temporary, bootstrapFile, overwrite: true);
+        }
+
+        Console.WriteLine("Running; stop with Ctrl+C (or SIGTERM).");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (bootstrapFile is not null)
+        {
+            File.Delete(bootstrapFile);
+        }
+
+        Console.WriteLine("Embedded Kafka broker stopped.");
+        return 0;
+    }
+
+    public static async Task<int> Produce(JsonElement request, CancellationToken stop)
+    {
+        var topic = request.GetProperty("topic").GetString()!;
+        var key = request.GetProperty("key").GetString();
+        var value = request.GetProperty("value").GetString()!;
+        var count = request.GetProperty("count").GetInt32();
+        var timeout = request.GetProperty("timeoutSeconds").GetInt32();
+        var config = new ProducerConfig
+        {
+            BootstrapServers = request.GetProperty("bootstrapServers").GetString(),
+            Acks = Acks.All,
+            MessageTimeoutMs = timeout * 1000,
+            ClientId = "tmqtool-produce",
+        };
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(config).SetLogHandler(static (_, _) => { }).Build();
+        for (var n = 1; n <= count; n++)
+        {
+            var message = new Message<byte[]?, byte[]>
+            {
+                Key = key is null ? null : Encoding.UTF8.GetBytes(Number(key, n)),
+                Value = Encoding.UTF8.GetBytes(Number(value, n)),
+                Headers = [],
+            };
+            foreach (var header in request.GetProperty("headers").EnumerateArray())
+            {
+                message.Headers.Add(header.GetProperty("name").GetString()!, Encoding.UTF8.GetBytes(Number(header.GetProperty("value").GetString()!, n)));
+            }
+
+            DeliveryResult<byte[]?, byte[]> result;
+            try
+            {
+                result = await producer.ProduceAsync(topic, message, stop);
+            }
+            catch (ProduceException<byte[]?, byte[]> e)
+            {
+                Console.Error.WriteLine($"error: message {n} of {count} was not sent to {topic} at {config.BootstrapServers}: {e.Error.Reason}.");
+                return e.Error.Code == ErrorCode.Local_MsgTimedOut ? 3 : 1;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"Stopped after {n - 1} of {count} message(s).");
+                return 0;
+            }
+
+            Console.WriteLine($"sent {Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(message.Key)} value={Show(message.Value)}");
+        }
+
+        return 0;
+    }
+
+    public static int Tail(JsonElement request, CancellationToken stop)
+    {
+        var topic = request.GetProperty("topic").GetString()!;
+        var count = request.GetProperty("count").GetInt32();
+        var timeout = request.GetProperty("timeoutSeconds").GetInt32();
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = request.GetProperty("bootstrapServers").GetString(),
+            GroupId = "tmqtool-tail-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = request.GetProperty("fromBeginning").GetBoolean() ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest,
+            EnableAutoCommit = false,
+            AllowAutoCreateTopics = false,
+            ClientId = "tmqtool-tail",
+        };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        consumer.Subscribe(topic);
+        var deadline = timeout > 0 ? DateTime.UtcNow.AddSeconds(timeout) : DateTime.MaxValue;
+        var received = 0;
+        try
+        {
+            while ((count == 0 || received < count) && !stop.IsCancellationRequested)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
+                ConsumeResult<byte[]?, byte[]?>? result;
+                try
+                {
+                    result = consumer.Consume(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250));
+                }
+                catch (ConsumeException e) when (!e.Error.IsFatal)
+                {
+                    // An unknown topic is reported until a producer creates it: keep waiting.
+                    continue;
+                }
+
+                if (result is null || result.IsPartitionEOF)
+                {
+                    continue;
+                }
+
+                received++;
+                Print(result);
+            }
+        }
+        finally
+        {
+            consumer.Close();
+        }
+
+        if (count > 0 && received < count && !stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"error: received {received} of {count} message(s) from {topic} within {timeout} s.");
+            return 3;
+        }
+
+        return 0;
+    }
+
+    public static int Lag(JsonElement request)
+    {
+        var topic = request.GetProperty("topic").GetString()!;
+        var group = request.GetProperty("group").GetString()!;
+        var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
+        var servers = request.GetProperty("bootstrapServers").GetString();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = "tmqtool-lag" }).SetLogHandler(static (_, _) => { }).Build();
+        var metadata = admin.GetMetadata(topic, timeout).Topics.SingleOrDefault(t => t.Topic == topic);
+        if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
+        {
+            Console.Error.WriteLine($"error: topic {topic} was not found at {servers}{(metadata is { Error.IsError: true } ? ": " + metadata.Error.Reason : "")}.");
+            return 1;
+        }
+
+        // A consumer that never subscribes only reads the group's offsets: it does not join the group.
+        var config = new ConsumerConfig { BootstrapServers = servers, GroupId = group, EnableAutoCommit = false, ClientId = "tmqtool-lag" };
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).SetLogHandler(static (_, _) => { }).Build();
+        var partitions = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
+        var committed = consumer.Committed(partitions, timeout).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
+        long totalCommitted = 0, totalLag = 0;
+        Console.WriteLine($"{"partition",9} {"committed",12} {"end",12} {"lag",12}");
+        foreach (var partition in partitions)
+        {
+            var end = consumer.QueryWatermarkOffsets(partition, timeout).High.Value;
+            var position = committed.TryGetValue(partition.Partition.Value, out var c) && c >= 0 ? c : (long?)null;
+            var lag = end - (position ?? 0);
+            totalCommitted += position ?? 0;
+            totalLag += lag;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{partition.Partition.Value,9} {(position is null ? "-" : position.Value.ToString(CultureInfo.InvariantCulture)),12} {end,12} {lag,12}"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"group={group} topic={topic} committed={totalCommitted} lag={totalLag}"));
+        return 0;
+    }
+
+    private static void Print(ConsumeResult<byte[]?, byte[]?> result)
+    {
+        var message = result.Message;
+        var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
+            ? "none"
+            : message.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var output = new StringBuilder();
+        output.Append(CultureInfo.InvariantCulture, $"{Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(message.Key)} timestamp={timestamp}\n");
+        foreach (var header in message.Headers ?? [])
+        {
+            output.Append(CultureInfo.InvariantCulture, $"  header {Show(Encoding.UTF8.GetBytes(header.Key))}={Show(header.GetValueBytes())}\n");
+        }
+
+        output.Append(CultureInfo.InvariantCulture, $"  value={Show(message.Value)}");
+        Console.WriteLine(output.ToString());
+    }
+
+    private static string Position(string topic, int partition, long offset) =>
+        string.Create(CultureInfo.InvariantCulture, $"{topic}[{partition}]@{offset}");
+
+    /// <summary>"{n}" becomes the message number, so that --count can send distinct messages.</summary>
+    private static string Number(string text, int n) => text.Replace("{n}", n.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    /// <summary>UTF-8 text on one line: control characters escaped, "(null)" for a missing key or value.</summary>
+    private static string Show(byte[]? bytes)
+    {
+        if (bytes is null)
+        {
+            return "(null)";
+        }
+
+        var text = Encoding.UTF8.GetString(bytes);
+        var shown = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '\n' => shown.Append("\\n"),
+                '\r' => shown.Append("\\r"),
+                '\t' => shown.Append("\\t"),
+                '\\' => shown.Append("\\\\"),
+                _ when char.IsControl(c) => shown.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => shown.Append(c),
+            };
+        }
+
+        return shown.ToString();
+    }
+
+    /// <summary>Forwards connections from a fixed local port to the first broker: clients bootstrap there and then follow the broker's metadata.</summary>
+    private static async Task Forward(TcpListener listener, string target, CancellationToken stop)
+    {
+        var colon = target.LastIndexOf(':');
+        var host = target[..colon];
+        var port = int.Parse(target[(colon + 1)..], CultureInfo.InvariantCulture);
+        while (!stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(stop);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                using (client)
+                using (var upstream = new TcpClient())
+                {
+                    try
+                    {
+                        await upstream.ConnectAsync(host, port, stop);
+                        var a = client.GetStream();
+                        var b = upstream.GetStream();
+                        await Task.WhenAny(a.CopyToAsync(b, stop), b.CopyToAsync(a, stop));
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+                    {
+                    }
+                }
+            }, CancellationToken.None);
+        }
+    }
+}
