@@ -52,7 +52,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
         var config = KafkaConsumerConfig.Build(options, group, clientId);
 
-        _deadLetterProducer = new KafkaProducer(DeadLetterProducerOptions(options), loggerFactory.CreateLogger("Tmq.Kafka.DeadLetter"), service);
+        _deadLetterProducer = new KafkaProducer(DeadLetterProducerOptions(options), loggerFactory.CreateLogger("Tmq.Kafka.DeadLetter"), service, metrics);
         _loop = new KafkaConsumerLoop(new KafkaConsumerLoopSettings
         {
             Name = _name,

@@ -25,14 +25,16 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
     private readonly KafkaProducerOptions _options;
     private readonly ILogger _logger;
     private readonly string _clientId;
+    private readonly TmqMetrics? _metrics;
 
     // Cancelled when disposing gives up on unacknowledged messages: Confluent.Kafka would
     // otherwise never complete their tasks.
     private readonly CancellationTokenSource _abandon = new();
     private int _disposed;
 
-    public KafkaProducer(KafkaProducerOptions options, ILogger? logger = null, string? serviceName = null)
+    public KafkaProducer(KafkaProducerOptions options, ILogger? logger = null, string? serviceName = null, TmqMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         _options = options;
@@ -110,6 +112,11 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
         {
             var token = linked?.Token ?? _abandon.Token;
             var result = await _producer.ProduceAsync(topic, message, token).ConfigureAwait(false);
+            if (_metrics is { Sent.Enabled: true })
+            {
+                _metrics.Sent.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", topic), new KeyValuePair<string, object?>("messaging.system", "kafka"));
+            }
+
             var timestamp = result.Timestamp.Type == TimestampType.NotAvailable
                 ? DateTimeOffset.MinValue
                 : DateTimeOffset.FromUnixTimeMilliseconds(result.Timestamp.UnixTimestampMs);

@@ -23,6 +23,7 @@ public static class KafkaProducerServiceCollectionExtensions
         string sectionPath = KafkaProducerOptions.SectionName)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddTmqCore();
         var options = services.AddOptions<KafkaProducerOptions>().BindConfiguration(sectionPath);
         if (configure is not null)
         {
@@ -33,7 +34,8 @@ public static class KafkaProducerServiceCollectionExtensions
         services.TryAddSingleton(sp => new KafkaProducer(
             sp.GetRequiredService<IOptions<KafkaProducerOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger("Tmq.Kafka.Producer"),
-            sp.GetService<IOptions<TmqOptions>>()?.Value.Service));
+            sp.GetService<IOptions<TmqOptions>>()?.Value.Service,
+            sp.GetService<Tmq.Telemetry.TmqMetrics>()));
         services.TryAddSingleton<ITmqProducer>(sp => sp.GetRequiredService<KafkaProducer>());
         return services;
     }
