@@ -9,9 +9,12 @@ public sealed partial class InMemoryConsumer
     public IReadOnlyDictionary<int, long> CommittedOffsets()
     {
         var positions = new List<PartitionPosition>();
-        _engine?.CollectPositions(positions);
+
+        // Collect and record as one step: two callers interleaving here would otherwise let the
+        // older position overwrite the newer one (a broker transport commits from one thread).
         lock (_gate)
         {
+            _engine?.CollectPositions(positions);
             foreach (var position in positions)
             {
                 _committed[position.Partition] = position.Offset;
