@@ -160,7 +160,7 @@ internal sealed partial class DispatchEngine
         if (!permanent && message.Attempt < retry.MaxAttempts)
         {
             var delay = RetryPolicy.Delay(retry, message.Attempt, _random());
-            Log.HandlerFailedRetrying(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, delay);
+            Log.HandlerFailedRetrying(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, delay.TotalMilliseconds);
             if (_requeueRetries)
             {
                 CountOutcome("requeue");
@@ -204,7 +204,7 @@ internal sealed partial class DispatchEngine
         {
             var writes = ++message.DeadLetterWrites;
             var delay = RetryPolicy.DeadLetterDelay(_options().DeadLetter, writes);
-            Log.DeadLetterWriteFailed(_logger, ex, _name, message.Topic, message.Partition, message.Offset, _deadLetterTopic, writes, delay);
+            Log.DeadLetterWriteFailed(_logger, ex, _name, message.Topic, message.Partition, message.Offset, _deadLetterTopic, writes, delay.TotalMilliseconds);
             _metrics.DeadLetterWriteFailures.Add(1, new TagList(_tags.AsSpan()));
             ScheduleRetry(message, delay, nextAttempt: false);
             return;

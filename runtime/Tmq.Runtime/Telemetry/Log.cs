@@ -5,14 +5,14 @@ namespace Tmq.Telemetry;
 /// <summary>Log events of the dispatch engine. Event ids 1000-1099 are stable: alerts may match them.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1001, LogLevel.Warning, "Consumer {Consumer}: handler failed on {Topic}[{Partition}]@{Offset} (attempt {Attempt}); retrying in {Delay}.")]
-    public static partial void HandlerFailedRetrying(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt, TimeSpan delay);
+    [LoggerMessage(1001, LogLevel.Warning, "Consumer {Consumer}: handler failed on {Topic}[{Partition}]@{Offset} (attempt {Attempt}); retrying in {DelayMs:0} ms.")]
+    public static partial void HandlerFailedRetrying(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt, double delayMs);
 
     [LoggerMessage(1002, LogLevel.Error, "Consumer {Consumer}: {Topic}[{Partition}]@{Offset} failed after {Attempt} attempt(s) (permanent: {Permanent}); dead-lettering to {Destination}.")]
     public static partial void DeadLettering(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt, bool permanent, string destination);
 
-    [LoggerMessage(1003, LogLevel.Warning, "Consumer {Consumer}: dead-letter write of {Topic}[{Partition}]@{Offset} to {Destination} failed (write {Write}); trying again in {Delay}. The original stays uncommitted.")]
-    public static partial void DeadLetterWriteFailed(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, string destination, int write, TimeSpan delay);
+    [LoggerMessage(1003, LogLevel.Warning, "Consumer {Consumer}: dead-letter write of {Topic}[{Partition}]@{Offset} to {Destination} failed (write {Write}); trying again in {DelayMs:0} ms. The original stays uncommitted.")]
+    public static partial void DeadLetterWriteFailed(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, string destination, int write, double delayMs);
 
     [LoggerMessage(1004, LogLevel.Critical, "Consumer {Consumer}: {Topic}[{Partition}]@{Offset} failed after {Attempt} attempt(s) and the policy is Stop: partition {Partition} is halted and nothing after this offset will be handled or committed until the service restarts.")]
     public static partial void PartitionStopped(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt);
