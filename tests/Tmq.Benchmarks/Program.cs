@@ -7,6 +7,11 @@ var rest = args.Skip(1).ToArray();
 return scenario switch
 {
     "engine" => await EngineBenchmark.RunAsync(rest),
+    "kafka-overhead" => await KafkaOverheadBenchmark.RunAsync(rest),
+    "kafka-keyed" => await KafkaKeyedBenchmark.RunAsync(rest),
+    "kafka-memory" => await KafkaMemoryBenchmark.RunAsync(rest),
+    "kafka-broker" => KafkaBrokerHandle.RunChild(rest),
+    "kafka-drain" => await KafkaMemoryBenchmark.RunDrainChildAsync(rest),
     _ => Usage(),
 };
 

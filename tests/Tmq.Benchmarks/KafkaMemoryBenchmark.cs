@@ -1,0 +1,156 @@
+using System.Globalization;
+
+namespace Tmq.Benchmarks;
+
+/// <summary>
+/// <c>kafka-memory</c>: the peak working set of a Tmq consumer process (no-op handler,
+/// MaxBufferedMessages 10,000) draining a 200,000 vs an 800,000 message backlog. Each drain runs
+/// in its own process (hidden scenario <c>kafka-drain</c>) and the broker in another, so neither
+/// the broker's retained data nor the other drain counts. Target: within 10% of each other and
+/// under 300 MB.
+/// </summary>
+/// <remarks>
+/// Options: <c>--small</c>/<c>--large</c> (200,000/800,000 messages), <c>--partitions</c> (32),
+/// <c>--max-buffered</c> (10,000), <c>--rounds</c> (3; drains alternate small, large), <c>--kafka
+/// key=value</c> (overrides for the Tmq consumer, passed on to each drain), <c>--trace</c> (each drain
+/// samples its RSS and GC heap every 20 ms to stderr). MB here is 10^6 bytes.
+/// </remarks>
+internal static class KafkaMemoryBenchmark
+{
+    private const int Small = 200_000;
+    private const int Large = 800_000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var small = Args.Int(args, "--small", Small);
+        var large = Args.Int(args, "--large", Large);
+        var partitions = Args.Int(args, "--partitions", 32);
+        var maxBuffered = Args.Int(args, "--max-buffered", 10_000);
+        var rounds = Args.Int(args, "--rounds", 3);
+        var kafka = KafkaBench.KafkaOverrides(args);
+        var trace = args.Contains("--trace");
+        var keys = KafkaBench.MakeKeys(KafkaBench.KeyCount);
+
+        KafkaBench.PrintLoad("kafka-memory.start");
+        using var broker = KafkaBrokerHandle.Start();
+        Console.WriteLine($"kafka-memory.tmq_kafka_overrides: {KafkaBench.Describe(kafka)}");
+        KafkaBench.ProduceChecked(broker, "backlog-small", partitions, small, keys, "kafka-memory.backlog_small");
+        KafkaBench.ProduceChecked(broker, "backlog-large", partitions, large, keys, "kafka-memory.backlog_large");
+
+        var smallDrains = new List<Drain>();
+        var largeDrains = new List<Drain>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            var s = await DrainInChildAsync(broker.BootstrapServers, "backlog-small", $"mem-small-{round}", small, maxBuffered, kafka, trace);
+            Print($"kafka-memory.drain_{Label(small)}.run{round}", s);
+            smallDrains.Add(s);
+            var l = await DrainInChildAsync(broker.BootstrapServers, "backlog-large", $"mem-large-{round}", large, maxBuffered, kafka, trace);
+            Print($"kafka-memory.drain_{Label(large)}.run{round}", l);
+            largeDrains.Add(l);
+        }
+
+        var smallPeak = smallDrains.Max(static d => d.PeakBytes) / 1e6;
+        var largePeak = largeDrains.Max(static d => d.PeakBytes) / 1e6;
+        var smallMedian = Median(smallDrains) / 1e6;
+        var largeMedian = Median(largeDrains) / 1e6;
+        Console.WriteLine($"kafka-memory.max_buffered_messages: {maxBuffered}");
+        Console.WriteLine("kafka-memory.measured: peak working set (VmHWM) of the consumer process, whole life, own process per drain, broker in another");
+        Console.WriteLine($"kafka-memory.peak_{Label(small)}: {smallPeak:F0} MB (highest of {rounds}; median {smallMedian:F0} MB)");
+        Console.WriteLine($"kafka-memory.peak_{Label(large)}: {largePeak:F0} MB (highest of {rounds}; median {largeMedian:F0} MB)");
+        Console.WriteLine(
+            $"ratio.peak_{Label(large)}_vs_{Label(small)}: {largePeak / smallPeak:F2} x (highest vs highest; median vs median {largeMedian / smallMedian:F2} x; target <= 1.10, both < 300 MB)");
+        KafkaBench.PrintLoad("kafka-memory.end");
+        return 0;
+    }
+
+    private static string Label(int messages) => messages % 1000 == 0 ? $"{messages / 1000}k" : messages.ToString(CultureInfo.InvariantCulture);
+
+    private static double Median(List<Drain> drains)
+    {
+        var peaks = drains.Select(static d => (double)d.PeakBytes).Order().ToArray();
+        return peaks.Length % 2 == 1 ? peaks[peaks.Length / 2] : (peaks[(peaks.Length / 2) - 1] + peaks[peaks.Length / 2]) / 2;
+    }
+
+    private static void Print(string name, Drain drain) =>
+        Console.WriteLine(
+            $"{name}: peak {drain.PeakBytes / 1e6:F0} MB (GC committed at end {drain.GcCommittedBytes / 1e6:F0} MB), " +
+            $"{drain.Messages / drain.Seconds:F0} msg/s, {drain.Seconds:F2} s, CPU {drain.CpuSeconds:F2} s, backpressure pauses {drain.Pauses}");
+
+    private static async Task<Drain> DrainInChildAsync(string bootstrap, string topic, string group, int messages, int maxBuffered, IReadOnlyDictionary<string, string> kafka, bool trace)
+    {
+        string[] args =
+        [
+            "kafka-drain", "--bootstrap", bootstrap, "--topic", topic, "--group", group,
+            "--messages", messages.ToString(CultureInfo.InvariantCulture),
+            "--max-buffered", maxBuffered.ToString(CultureInfo.InvariantCulture),
+            .. KafkaBench.ForwardKafkaOverrides(kafka),
+            .. trace ? new[] { "--trace" } : [],
+        ];
+        using var child = KafkaBench.StartSelf(args, redirectInput: false);
+        var output = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"The drain of {topic} failed (exit {child.ExitCode}): {output}");
+        }
+
+        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(static l => l.Split(' ', 2))
+            .Where(static p => p.Length == 2)
+            .ToDictionary(static p => p[0], static p => double.Parse(p[1], CultureInfo.InvariantCulture));
+        return new Drain(messages, (long)values["peak_working_set_bytes"], (long)values["gc_committed_bytes"], values["seconds"], values["cpu_seconds"], (int)values["pauses"]);
+    }
+
+    /// <summary>The child side: drains <c>--messages</c> messages with a Tmq consumer, then reports its own peak working set.</summary>
+    public static async Task<int> RunDrainChildAsync(string[] args)
+    {
+        var bootstrap = KafkaBench.Text(args, "--bootstrap") ?? throw new ArgumentException("--bootstrap is required");
+        var topic = KafkaBench.Text(args, "--topic") ?? throw new ArgumentException("--topic is required");
+        var group = KafkaBench.Text(args, "--group") ?? throw new ArgumentException("--group is required");
+        var messages = Args.Int(args, "--messages", 0);
+        var maxBuffered = Args.Int(args, "--max-buffered", 10_000);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Ordering"] = "Key",
+            ["MaxBufferedMessages"] = maxBuffered.ToString(CultureInfo.InvariantCulture),
+        };
+        using var trace = args.Contains("--trace") ? StartTrace(topic) : null;
+        var result = await KafkaBench.RunTmqAsync(bootstrap, topic, group, messages, TimeSpan.Zero, settings, KafkaBench.KafkaOverrides(args), TimeSpan.FromMinutes(3));
+        Console.WriteLine($"peak_working_set_bytes {KafkaBench.PeakWorkingSetBytes()}");
+        Console.WriteLine($"gc_committed_bytes {GC.GetGCMemoryInfo().TotalCommittedBytes}");
+        Console.WriteLine($"seconds {result.Elapsed.TotalSeconds.ToString(CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"cpu_seconds {result.CpuSeconds.ToString(CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"pauses {result.Pauses ?? 0}");
+        return 0;
+    }
+
+    /// <summary>With <c>--trace</c> (passed on by the parent), samples this process's memory every 20 ms to stderr.</summary>
+    private static Timer StartTrace(string topic)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        return new Timer(
+            _ =>
+            {
+                var rss = 0L;
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                {
+                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    {
+                        rss = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+                    }
+                }
+
+                var gc = GC.GetGCMemoryInfo();
+                Console.Error.WriteLine(
+                    $"trace {topic} t={System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds:F1}s rss={rss}MB " +
+                    $"gc_heap={GC.GetTotalMemory(false) / 1_000_000}MB gc_committed={gc.TotalCommittedBytes / 1_000_000}MB gen0={GC.CollectionCount(0)} gen2={GC.CollectionCount(2)} " +
+                    $"after_last_gc(gen0..poh)={string.Join("/", Enumerable.Range(0, gc.GenerationInfo.Length).Select(g => gc.GenerationInfo[g].SizeAfterBytes / 1_000_000))}MB " +
+                    $"threads={System.Diagnostics.Process.GetCurrentProcess().Threads.Count}");
+            },
+            null,
+            TimeSpan.Zero,
+            TimeSpan.FromMilliseconds(20));
+    }
+
+    private readonly record struct Drain(int Messages, long PeakBytes, long GcCommittedBytes, double Seconds, double CpuSeconds, int Pauses);
+}
