@@ -7,10 +7,25 @@ namespace Tmq.Kafka;
 // Stop policy. Poll thread only.
 internal sealed partial class KafkaConsumerLoop
 {
-    /// <summary>Pauses or resumes partitions to match backpressure, the Paused option and stopped partitions.</summary>
-    private void UpdateFlow()
+    /// <summary>
+    /// Backpressure without churn. When the engine's buffer is full the loop stops taking
+    /// messages: it waits for the engine's low-water signal, polling only every
+    /// <see cref="FullPollInterval"/> to serve group callbacks, and parks anything a poll returns
+    /// in <see cref="_overflow"/>. librdkafka's bounded prefetch queue holds the rest, so nothing is
+    /// fetched twice. Pausing partitions (which makes librdkafka discard its prefetched data and
+    /// fetch it again, and resumes only at its next fetch) is kept for a buffer that stays full
+    /// long enough for <see cref="OverflowLimit"/> messages to pile up.
+    /// </summary>
+    private void UpdateCapacity()
     {
-        if (_capacityPaused && _engine.HasCapacity)
+        if (!_full)
+        {
+            _full = !_engine.HasCapacity;
+            return;
+        }
+
+        var returned = Interlocked.Exchange(ref _capacityReturned, 0) == 1;
+        if (returned || _engine.Buffered <= _engine.LowWaterMark)
         {
             while (_overflow.Count > 0 && _engine.HasCapacity)
             {
@@ -20,16 +35,25 @@ internal sealed partial class KafkaConsumerLoop
 
             if (_overflow.Count == 0)
             {
-                _capacityPaused = false;
-                _flowDirty = 1;
+                _full = !_engine.HasCapacity;
+                if (!_full && _capacityPaused)
+                {
+                    _capacityPaused = false;
+                    _flowDirty = 1;
+                }
             }
         }
-        else if (!_capacityPaused && !_engine.HasCapacity)
+        else if (!_capacityPaused && _overflow.Count >= OverflowLimit)
         {
             _capacityPaused = true;
             _flowDirty = 1;
         }
+    }
 
+    /// <summary>Pauses or resumes partitions to match a long backpressure stall, the Paused option and stopped partitions.</summary>
+    private void UpdateFlow()
+    {
+        UpdateCapacity();
         if (Interlocked.Exchange(ref _flowDirty, 0) == 0)
         {
             return;
@@ -85,6 +109,6 @@ internal sealed partial class KafkaConsumerLoop
 
     private string Reason(int count) =>
         _userPaused ? "the Paused option is set"
-        : _capacityPaused ? $"MaxBufferedMessages ({_options.MaxBufferedMessages}) reached"
+        : _capacityPaused ? $"MaxBufferedMessages ({_options.MaxBufferedMessages}) stayed reached"
         : $"{count} partition(s) halted by the Stop policy";
 }

@@ -8,7 +8,11 @@ namespace Tmq.Kafka;
 // thread inside Consume; the engine's run on worker or timer threads and only set flags.
 internal sealed partial class KafkaConsumerLoop
 {
-    public void OnCapacityAvailable() => Volatile.Write(ref _flowDirty, 1);
+    public void OnCapacityAvailable()
+    {
+        Volatile.Write(ref _capacityReturned, 1);
+        Wake();
+    }
 
     public void OnSettled(PartitionState partition, TmqMessage message, MessageOutcome outcome, TimeSpan requeueDelay)
     {
@@ -24,6 +28,7 @@ internal sealed partial class KafkaConsumerLoop
         }
 
         Volatile.Write(ref _flowDirty, 1);
+        Wake();
     }
 
     private void OnAssigned(List<TopicPartition> partitions) => Guard(nameof(OnAssigned), () => Assign(partitions));

@@ -23,6 +23,12 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan PausedPollTimeout = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>While the buffer is full: how often group callbacks are served.</summary>
+    private static readonly TimeSpan FullPollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>While the buffer is full: how many polled messages may wait before partitions are paused.</summary>
+    private const int OverflowLimit = 64;
     private static readonly TimeSpan StoreInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan CommitRetryWindow = TimeSpan.FromSeconds(5);
 
@@ -53,6 +59,9 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private Thread? _thread;
     private int _flowDirty;
     private int _disposed;
+    private readonly ManualResetEventSlim _wake = new();
+    private bool _full;
+    private int _capacityReturned;
     private bool _capacityPaused;
     private bool _userPaused;
     private bool _shuttingDown;
@@ -94,7 +103,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 
     long IConsumerGauges.Buffered => _engine.Buffered;
 
-    bool IConsumerGauges.Paused => Volatile.Read(ref _capacityPaused) || Volatile.Read(ref _userPaused) || _status.HasStoppedPartitions;
+    bool IConsumerGauges.Paused => Volatile.Read(ref _full) || Volatile.Read(ref _capacityPaused) || Volatile.Read(ref _userPaused) || _status.HasStoppedPartitions;
 
     public void Start(DispatchEngine engine)
     {
@@ -110,11 +119,24 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         if (Volatile.Read(ref _disposed) == 0)
         {
             _stop.Cancel();
+            _wake.Set();
         }
     }
 
     /// <summary>A live option changed: the poll thread re-reads Paused before its next poll.</summary>
-    public void OptionsChanged() => Volatile.Write(ref _flowDirty, 1);
+    public void OptionsChanged()
+    {
+        Volatile.Write(ref _flowDirty, 1);
+        Wake();
+    }
+
+    private void Wake()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _wake.Set();
+        }
+    }
 
     public IEnumerable<(int Partition, long Lag)> Lag() => Volatile.Read(ref _lag);
 
@@ -124,6 +146,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         {
             _consumer.Dispose();
             _stop.Dispose();
+            _wake.Dispose();
         }
     }
 
@@ -140,7 +163,17 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
                 ConsumeResult<byte[]?, byte[]?>? result;
                 try
                 {
-                    result = _consumer.Consume(_capacityPaused || _userPaused ? PausedPollTimeout : PollTimeout);
+                    if (_full)
+                    {
+                        // Wait for the engine's low-water signal; poll now and then for group callbacks.
+                        _wake.Wait(FullPollInterval);
+                        _wake.Reset();
+                        result = _full && !_stop.IsCancellationRequested ? _consumer.Consume(TimeSpan.Zero) : null;
+                    }
+                    else
+                    {
+                        result = _consumer.Consume(PollTimeout);
+                    }
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
@@ -204,8 +237,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         if (_overflow.Count > 0 || !_engine.HasCapacity)
         {
             _overflow.Enqueue((partition, message));
-            _capacityPaused = true;
-            _flowDirty = 1;
+            _full = true;
         }
         else
         {

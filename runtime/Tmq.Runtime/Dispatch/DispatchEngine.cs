@@ -97,6 +97,9 @@ internal sealed partial class DispatchEngine : IDisposable
     /// <summary>Handler calls and dead-letter writes running now.</summary>
     public int Running => Volatile.Read(ref _running);
 
+    /// <summary>Buffered level at which a full engine signals <see cref="IDispatchTransport.OnCapacityAvailable"/>: half of <c>MaxBufferedMessages</c>.</summary>
+    public int LowWaterMark => _lowWater;
+
     /// <summary>False while <see cref="Buffered"/> is at <c>MaxBufferedMessages</c>: the transport must not enqueue.</summary>
     public bool HasCapacity => Volatile.Read(ref _buffered) < _maxBuffered;
 
