@@ -64,23 +64,7 @@ internal sealed class DevKafkaCommand
         return command;
     }
 
-    private int Execute(ParseResult parse)
-    {
-        var output = parse.InvocationConfiguration.Output;
-        var error = parse.InvocationConfiguration.Error;
-        HelperRequest request;
-        try
-        {
-            request = CreateRequest(parse);
-        }
-        catch (InputException e)
-        {
-            error.WriteLine("error: " + e.Message);
-            return ExitCodes.InvalidInput;
-        }
-
-        return _environment.Helper.Run(request, _environment, output, error);
-    }
+    private int Execute(ParseResult parse) => HelperVerb.Run(_environment, parse, CreateRequest);
 
     private HelperRequest CreateRequest(ParseResult parse)
     {

@@ -55,33 +55,23 @@ internal sealed class LagCommand
         return command;
     }
 
-    private int Execute(ParseResult parse)
-    {
-        var error = parse.InvocationConfiguration.Error;
-        HelperRequest request;
-        try
-        {
-            var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
-            var topic = KafkaNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
-            var group = parse.GetValue(_group) is { Length: > 0 } g
-                ? KafkaNames.ValidateGroup(g)
-                : throw InputException.Missing("--group", KafkaNames.GroupRule, "e.g. --group shop.orders.consumer");
-            var timeout = parse.GetValue(_timeout);
-            ProduceCommand.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 10");
-            request = new HelperRequest("lag", new JsonObject
-            {
-                ["bootstrapServers"] = servers,
-                ["topic"] = topic,
-                ["group"] = group,
-                ["timeoutSeconds"] = timeout,
-            });
-        }
-        catch (InputException e)
-        {
-            error.WriteLine("error: " + e.Message);
-            return ExitCodes.InvalidInput;
-        }
+    private int Execute(ParseResult parse) => HelperVerb.Run(_environment, parse, CreateRequest);
 
-        return _environment.Helper.Run(request, _environment, parse.InvocationConfiguration.Output, error);
+    private HelperRequest CreateRequest(ParseResult parse)
+    {
+        var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
+        var topic = KafkaNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
+        var group = parse.GetValue(_group) is { Length: > 0 } g
+            ? KafkaNames.ValidateGroup(g)
+            : throw InputException.Missing("--group", KafkaNames.GroupRule, "e.g. --group shop.orders.consumer");
+        var timeout = parse.GetValue(_timeout);
+        ProduceCommand.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 10");
+        return new HelperRequest("lag", new JsonObject
+        {
+            ["bootstrapServers"] = servers,
+            ["topic"] = topic,
+            ["group"] = group,
+            ["timeoutSeconds"] = timeout,
+        });
     }
 }

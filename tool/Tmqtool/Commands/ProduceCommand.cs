@@ -78,22 +78,7 @@ internal sealed class ProduceCommand
         return command;
     }
 
-    private int Execute(ParseResult parse)
-    {
-        var error = parse.InvocationConfiguration.Error;
-        HelperRequest request;
-        try
-        {
-            request = CreateRequest(parse);
-        }
-        catch (InputException e)
-        {
-            error.WriteLine("error: " + e.Message);
-            return ExitCodes.InvalidInput;
-        }
-
-        return _environment.Helper.Run(request, _environment, parse.InvocationConfiguration.Output, error);
-    }
+    private int Execute(ParseResult parse) => HelperVerb.Run(_environment, parse, CreateRequest);
 
     private HelperRequest CreateRequest(ParseResult parse)
     {
