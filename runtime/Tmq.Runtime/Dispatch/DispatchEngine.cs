@@ -58,6 +58,7 @@ internal sealed partial class DispatchEngine : IDisposable
     private int _buffered;
     private int _running;
     private int _retryWaiting;
+    private int _settling;
     private int _workers;
     private int _targetWorkers;
     private bool _awaitingCapacity;
@@ -121,8 +122,9 @@ internal sealed partial class DispatchEngine : IDisposable
     }
 
     /// <summary>
-    /// Nothing is running, ready or waiting for a retry: every buffered message is finished or held
-    /// behind a stopped partition. Only a new message or a revoke changes that.
+    /// Nothing is running, ready, waiting for a retry or being reported to the transport: every
+    /// buffered message is finished (and its transport told) or held behind a stopped partition.
+    /// Only a new message or a revoke changes that.
     /// </summary>
     public bool IsQuiescent
     {
@@ -130,7 +132,7 @@ internal sealed partial class DispatchEngine : IDisposable
         {
             lock (_gate)
             {
-                return _ready.Count == 0 && _running == 0 && _retryWaiting == 0;
+                return _ready.Count == 0 && _running == 0 && _retryWaiting == 0 && Volatile.Read(ref _settling) == 0;
             }
         }
     }

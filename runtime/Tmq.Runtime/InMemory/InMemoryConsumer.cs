@@ -34,6 +34,7 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
     private DispatchEngine? _engine;
     private TaskCompletionSource _changed = NewSignal();
     private int _roundRobin;
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromMilliseconds(10);
     private int _idleWaiters;
     private long _handledCount;
     private bool _stopped;
@@ -200,7 +201,8 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
                 throw new TimeoutException($"The in-memory consumer still had {_engine.Buffered} unfinished message(s), {_engine.Running} running, after {timeout ?? TimeSpan.FromSeconds(30)}.");
             }
 
-            await Task.WhenAny(changed, Task.Delay(left));
+            // A settlement signals before the engine's bookkeeping of it ends: re-check now and then.
+            await Task.WhenAny(changed, Task.Delay(left < RecheckInterval ? left : RecheckInterval));
         }
     }
 
