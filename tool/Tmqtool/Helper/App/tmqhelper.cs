@@ -108,7 +108,6 @@ static class Helper
             Console.WriteLine($"Port {bootstrap} forwards to the broker's own address {broker.BootstrapServers}.");
         }
 
-        Console.WriteLine("bootstrap.servers=" + bootstrap);
         if (bootstrapFile is not null)
         {
             var temporary = bootstrapFile + ".tmp";
@@ -116,6 +115,8 @@ static class Helper
             File.Move(temporary, bootstrapFile, overwrite: true);
         }
 
+        // Printed after the file is in place: either signal means the broker is ready.
+        Console.WriteLine("bootstrap.servers=" + bootstrap);
         Console.WriteLine("Running; stop with Ctrl+C (or SIGTERM).");
         try
         {
