@@ -41,6 +41,9 @@ internal static partial class KafkaConsumerLog
     [LoggerMessage(2012, LogLevel.Information, "Kafka consumer {Consumer}: fetching {State} ({Reason}).")]
     public static partial void FlowChanged(ILogger logger, string consumer, string state, string reason);
 
+    [LoggerMessage(2014, LogLevel.Warning, "Kafka consumer {Consumer}: shutdown did not finish within the host's shutdown timeout (HostOptions.ShutdownTimeout); the host stops waiting. Work not committed yet will be redelivered to the next owner.")]
+    public static partial void ShutdownOverran(ILogger logger, string consumer);
+
     [LoggerMessage(2013, LogLevel.Critical, "Kafka consumer {Consumer}: the poll loop failed; the service shuts down so that it can be restarted.")]
     public static partial void LoopFailed(ILogger logger, Exception exception, string consumer);
 }

@@ -26,10 +26,17 @@ internal sealed partial class KafkaConsumerLoop
         // commits until it completes; polling lets it complete (every partition is paused, so no
         // message is fetched), and a revoke meanwhile commits from _finalPositions.
         var deadline = _time.GetTimestamp();
-        while (!TryCommit(positions, out var retriable) && retriable && _time.GetElapsedTime(deadline) < CommitRetryWindow)
+        while (!TryCommit(positions, out var retriable, logFailure: false) && retriable && _time.GetElapsedTime(deadline) < CommitRetryWindow)
         {
             _consumer.Consume(PausedPollTimeout);
             positions = [.. _finalPositions.Values.Where(p => _assigned.ContainsKey(p.Partition))];
+        }
+
+        // One last try, logged if refused; the positions are stored, and librdkafka commits stored
+        // offsets when it closes, as a last chance.
+        if (positions.Count > 0)
+        {
+            TryCommit(positions, out _, logFailure: true);
         }
 
         KafkaConsumerLog.Stopped(_logger, _name, Describe(positions));
@@ -62,13 +69,13 @@ internal sealed partial class KafkaConsumerLoop
         }
     }
 
-    private void Commit(IReadOnlyList<PartitionPosition> positions) => TryCommit(positions, out _);
+    private void Commit(IReadOnlyList<PartitionPosition> positions) => TryCommit(positions, out _, logFailure: true);
 
     /// <summary>
     /// Stores then commits <paramref name="positions"/> synchronously. Stored offsets are a second
     /// chance: librdkafka commits them when the partitions are unassigned or the consumer closes.
     /// </summary>
-    private bool TryCommit(IReadOnlyList<PartitionPosition> positions, out bool retriable)
+    private bool TryCommit(IReadOnlyList<PartitionPosition> positions, out bool retriable, bool logFailure)
     {
         retriable = false;
         if (positions.Count == 0)
@@ -97,7 +104,11 @@ internal sealed partial class KafkaConsumerLoop
         catch (KafkaException ex)
         {
             retriable = ex.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.Local_WaitCoord or ErrorCode.GroupLoadInProgress or ErrorCode.NotCoordinatorForGroup or ErrorCode.IllegalGeneration;
-            KafkaConsumerLog.CommitFailed(_logger, _name, Describe(positions), ex.Error.Reason);
+            if (logFailure)
+            {
+                KafkaConsumerLog.CommitFailed(_logger, _name, Describe(positions), ex.Error.Reason);
+            }
+
             return false;
         }
     }

@@ -24,6 +24,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
     private KafkaProducer? _deadLetterProducer;
     private IDisposable? _optionsChanges;
     private IDisposable? _gauges;
+    private ILogger? _logger;
 
     public KafkaConsumerService(string name, Func<IServiceProvider, IMessageHandler> handlerFactory, IServiceProvider services)
     {
@@ -48,6 +49,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         var clientId = string.IsNullOrWhiteSpace(service) ? $"tmq-{_name}" : service;
         var loggerFactory = _services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger($"Tmq.Kafka.Consumer.{_name}");
+        _logger = logger;
         var metrics = _services.GetRequiredService<TmqMetrics>();
         var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
         var config = KafkaConsumerConfig.Build(options, group, clientId);
@@ -110,7 +112,16 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         }
 
         _loop.RequestStop();
-        await _loop.Completion.WaitAsync(cancellationToken);
+        try
+        {
+            await _loop.Completion.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout passed: stop waiting, as the host asks. The poll thread
+            // goes on leaving the group in the background; work not yet committed is redelivered.
+            KafkaConsumerLog.ShutdownOverran(_logger!, _name);
+        }
     }
 
     public async ValueTask DisposeAsync()
