@@ -15,11 +15,7 @@ internal sealed class LagCommand
 
     internal const int MaxTimeoutSeconds = 3600;
 
-    private readonly Option<string> _bootstrapServers = new(BootstrapServers.Option, "-b")
-    {
-        Description = "The Kafka brokers, host:port[,host:port...]. Required.",
-        HelpName = "servers",
-    };
+    private readonly Option<string> _bootstrapServers = BootstrapServers.CreateOption();
 
     private readonly Option<string> _topic = new("--topic")
     {

@@ -17,11 +17,7 @@ internal sealed class TailCommand
     internal const int MaxCount = 1_000_000;
     internal const int MaxTimeoutSeconds = 86_400;
 
-    private readonly Option<string> _bootstrapServers = new(BootstrapServers.Option, "-b")
-    {
-        Description = "The Kafka brokers, host:port[,host:port...]. Required.",
-        HelpName = "servers",
-    };
+    private readonly Option<string> _bootstrapServers = BootstrapServers.CreateOption();
 
     private readonly Option<string> _topic = new("--topic")
     {

@@ -8,6 +8,13 @@ internal static partial class BootstrapServers
 {
     internal const string Option = "--bootstrap-servers";
 
+    /// <summary>The <c>--bootstrap-servers</c> (<c>-b</c>) option every Kafka verb takes.</summary>
+    internal static System.CommandLine.Option<string> CreateOption() => new(Option, "-b")
+    {
+        Description = "The Kafka brokers, host:port[,host:port...]. Required.",
+        HelpName = "servers",
+    };
+
     internal const string Rule = "one or more host:port pairs separated by commas, e.g. 127.0.0.1:9092 or kafka-1:9092,kafka-2:9092 (an IPv6 host in brackets: [::1]:9092)";
 
     private const string Fix = "pass the address `tmqtool dev kafka` printed (its bootstrap.servers= line), or your brokers' addresses";
