@@ -13,25 +13,7 @@ namespace Tmqtool.Templates;
 internal static partial class Escape
 {
     /// <summary>A C# regular string literal, quotes included.</summary>
-    internal static string CSharpString(string value)
-    {
-        var builder = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '"' => builder.Append("\\\""),
-                '\\' => builder.Append("\\\\"),
-                '\n' => builder.Append("\\n"),
-                '\r' => builder.Append("\\r"),
-                '\t' => builder.Append("\\t"),
-                < ' ' or > '~' => AppendUnicode(builder, "\\u", c),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.Append('"').ToString();
-    }
+    internal static string CSharpString(string value) => BackslashQuoted(value, static _ => false);
 
     /// <summary>A C# namespace or identifier, unchanged; anything else cannot be escaped and is refused.</summary>
     internal static string CSharpNamespace(string value) =>
@@ -40,25 +22,7 @@ internal static partial class Escape
             : throw new TemplateValueException(value, "a C# namespace");
 
     /// <summary>A JSON string, quotes included; also safe inside HTML ('&lt;', '&gt;', '&amp;', '\'' escaped).</summary>
-    internal static string Json(string value)
-    {
-        var builder = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '"' => builder.Append("\\\""),
-                '\\' => builder.Append("\\\\"),
-                '\n' => builder.Append("\\n"),
-                '\r' => builder.Append("\\r"),
-                '\t' => builder.Append("\\t"),
-                < ' ' or > '~' or '<' or '>' or '&' or '\'' => AppendUnicode(builder, "\\u", c),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.Append('"').ToString();
-    }
+    internal static string Json(string value) => BackslashQuoted(value, static c => c is '<' or '>' or '&' or '\'');
 
     /// <summary>XML text or attribute content (without the surrounding quotes).</summary>
     internal static string Xml(string value)
@@ -85,25 +49,7 @@ internal static partial class Escape
     }
 
     /// <summary>A YAML double-quoted scalar, quotes included.</summary>
-    internal static string Yaml(string value)
-    {
-        var builder = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '"' => builder.Append("\\\""),
-                '\\' => builder.Append("\\\\"),
-                '\n' => builder.Append("\\n"),
-                '\r' => builder.Append("\\r"),
-                '\t' => builder.Append("\\t"),
-                < ' ' or > '~' => AppendUnicode(builder, "\\u", c),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.Append('"').ToString();
-    }
+    internal static string Yaml(string value) => BackslashQuoted(value, static _ => false);
 
     /// <summary>Inline Markdown text: punctuation that starts markup is backslash-escaped, line breaks become spaces.</summary>
     internal static string Markdown(string value)
@@ -154,7 +100,15 @@ internal static partial class Escape
         ShellSafe().IsMatch(value) ? value : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>A PromQL string literal (label value), quotes included.</summary>
-    internal static string PromQl(string value)
+    internal static string PromQl(string value) => BackslashQuoted(value, static c => c is '\r' or '\t');
+
+    /// <summary>
+    /// A double-quoted string in the backslash grammar C#, JSON, YAML and PromQL share: quote,
+    /// backslash and newline get short escapes, tab and carriage return too unless
+    /// <paramref name="asUnicode"/> claims them, and everything outside printable ASCII (or
+    /// claimed by <paramref name="asUnicode"/>) becomes <c>\uXXXX</c>.
+    /// </summary>
+    private static string BackslashQuoted(string value, Func<char, bool> asUnicode)
     {
         var builder = new StringBuilder(value.Length + 2).Append('"');
         foreach (var c in value)
@@ -164,6 +118,9 @@ internal static partial class Escape
                 '"' => builder.Append("\\\""),
                 '\\' => builder.Append("\\\\"),
                 '\n' => builder.Append("\\n"),
+                _ when asUnicode(c) => AppendUnicode(builder, "\\u", c),
+                '\r' => builder.Append("\\r"),
+                '\t' => builder.Append("\\t"),
                 < ' ' or > '~' => AppendUnicode(builder, "\\u", c),
                 _ => builder.Append(c),
             };
