@@ -23,7 +23,7 @@ public sealed class BackpressureTests
 
         // One finished leaves 3 buffered: above the low-water mark (2), so still paused.
         gates[0].SetResult();
-        await WaitUntilAsync(() => consumer.Buffered == 3);
+        await Eventually.TrueAsync(() => consumer.Buffered == 3);
         Assert.False(fifth.IsCompleted);
 
         gates[1].SetResult();
@@ -35,15 +35,5 @@ public sealed class BackpressureTests
 
         await consumer.WaitForIdleAsync(TestTimeout.Default);
         Assert.Equal(5, consumer.Handled.Count);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TestTimeout.Default;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
-            await Task.Yield();
-        }
     }
 }

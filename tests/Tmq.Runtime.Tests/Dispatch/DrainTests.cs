@@ -31,7 +31,7 @@ public sealed class DrainTests
         await consumer.PublishToAsync(0, Bytes("a"), Bytes("slow"));
         await consumer.PublishToAsync(0, Bytes("b"), Bytes("fast"));
         await signals.WaitAsync("slow started");
-        await WaitUntilAsync(() => consumer.Handled.Count == 1);
+        await Eventually.TrueAsync(() => consumer.Handled.Count == 1);
 
         var timersBefore = time.TimersCreated;
         var revoke = consumer.RevokeAsync(0);
@@ -129,14 +129,4 @@ public sealed class DrainTests
     }
 
     private static ReadOnlyMemory<byte> Bytes(string s) => System.Text.Encoding.UTF8.GetBytes(s);
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TestTimeout.Default;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
-            await Task.Yield();
-        }
-    }
 }

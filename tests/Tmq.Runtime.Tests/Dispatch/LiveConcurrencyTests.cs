@@ -21,9 +21,9 @@ public sealed class LiveConcurrencyTests
             await consumer.PublishAsync($"k{i}", "v");
         }
 
-        await WaitUntilAsync(() => Volatile.Read(ref running) == 2);
+        await Eventually.TrueAsync(() => Volatile.Read(ref running) == 2);
         consumer.Engine!.SetConcurrency(6);
-        await WaitUntilAsync(() => Volatile.Read(ref running) == 6);
+        await Eventually.TrueAsync(() => Volatile.Read(ref running) == 6);
         Assert.Equal(6, consumer.InFlight);
 
         consumer.Engine.SetConcurrency(1);
@@ -32,20 +32,10 @@ public sealed class LiveConcurrencyTests
         next.SetResult();
 
         // The six finish; from then on one handler at a time (the remaining 14 wait on the new gate).
-        await WaitUntilAsync(() => Volatile.Read(ref running) == 1 && consumer.HandledCount == 6);
+        await Eventually.TrueAsync(() => Volatile.Read(ref running) == 1 && consumer.HandledCount == 6);
         Assert.Equal(1, consumer.InFlight);
         release.SetResult();
         await consumer.WaitForIdleAsync(TestTimeout.Default);
         Assert.Equal(20, consumer.HandledCount);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TestTimeout.Default;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
-            await Task.Yield();
-        }
     }
 }
