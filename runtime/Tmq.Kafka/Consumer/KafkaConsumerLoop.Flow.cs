@@ -54,7 +54,8 @@ internal sealed partial class KafkaConsumerLoop
     private void UpdateFlow()
     {
         UpdateCapacity();
-        if (Interlocked.Exchange(ref _flowDirty, 0) == 0)
+        // A plain read first: this runs once per polled message, and the flag is rarely set.
+        if (Volatile.Read(ref _flowDirty) == 0 || Interlocked.Exchange(ref _flowDirty, 0) == 0)
         {
             return;
         }

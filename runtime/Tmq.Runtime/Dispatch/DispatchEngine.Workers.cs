@@ -103,7 +103,9 @@ internal sealed partial class DispatchEngine
             return;
         }
 
-        var started = _time.GetTimestamp();
+        // Read once: a listener that attaches mid-call must not see a duration from timestamp 0.
+        var timed = _metrics.ProcessDuration.Enabled;
+        var started = timed ? _time.GetTimestamp() : 0;
         using var activity = TmqActivity.StartProcess(message, _name, _group);
         Exception? error = null;
         try
@@ -119,7 +121,7 @@ internal sealed partial class DispatchEngine
             error = ex;
         }
 
-        if (_metrics.ProcessDuration.Enabled)
+        if (timed)
         {
             RecordDuration(started, error);
         }
