@@ -44,6 +44,13 @@ internal sealed class TmqKafkaService : IAsyncDisposable
             ["Tmq:Consumers:main:Kafka:reconnect.backoff.max.ms"] = "500",
             ["Tmq:Consumers:main:Kafka:topic.metadata.refresh.interval.ms"] = "1000",
         };
+        // Debugging aid: TMQ_KAFKA_DEBUG=cgrp,consumer (with TMQ_TEST_LOG=file) records librdkafka's debug log.
+        var debug = Environment.GetEnvironmentVariable("TMQ_KAFKA_DEBUG");
+        if (debug is { Length: > 0 })
+        {
+            config["Tmq:Consumers:main:Kafka:debug"] = debug;
+        }
+
         foreach (var (key, value) in settings ?? [])
         {
             if (value is null)
@@ -60,6 +67,10 @@ internal sealed class TmqKafkaService : IAsyncDisposable
         if (logs is not null)
         {
             builder.Logging.AddProvider(logs);
+            if (debug is { Length: > 0 } || logs is LogCapture { Debug: true })
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            }
         }
 
         builder.Services.AddSingleton(new TestHandler(handler));
