@@ -44,6 +44,15 @@ internal static partial class KafkaConsumerLog
     [LoggerMessage(2014, LogLevel.Warning, "Kafka consumer {Consumer}: shutdown did not finish within the host's shutdown timeout (HostOptions.ShutdownTimeout); the host stops waiting. Work not committed yet will be redelivered to the next owner.")]
     public static partial void ShutdownOverran(ILogger logger, string consumer);
 
+    [LoggerMessage(2015, LogLevel.Warning, "Kafka consumer {Consumer}: shut down; the commit of {Positions} was refused. They stay stored and are committed as the consumer leaves the group if the group accepts it then; otherwise the messages after the last successful commit will be redelivered.")]
+    public static partial void StoppedUncommitted(ILogger logger, string consumer, string positions);
+
+    [LoggerMessage(2016, LogLevel.Warning, "Kafka consumer {Consumer}: leaving the group took longer than {Seconds} s (a rebalance did not finish); closing anyway.")]
+    public static partial void LeaveSlow(ILogger logger, string consumer, double seconds);
+
+    [LoggerMessage(2017, LogLevel.Error, "Kafka consumer {Consumer}: the poll thread is still inside the Kafka client {Seconds} s after shutdown began; the client is abandoned without being destroyed, so the process can exit. The group will notice the member is gone after session.timeout.ms.")]
+    public static partial void Abandoned(ILogger logger, string consumer, double seconds);
+
     [LoggerMessage(2013, LogLevel.Critical, "Kafka consumer {Consumer}: the poll loop failed; the service shuts down so that it can be restarted.")]
     public static partial void LoopFailed(ILogger logger, Exception exception, string consumer);
 }

@@ -34,15 +34,88 @@ internal sealed partial class KafkaConsumerLoop
 
         // One last try, logged if refused; the positions are stored, and librdkafka commits stored
         // offsets when it closes, as a last chance.
-        if (positions.Count > 0)
+        if (positions.Count == 0 || TryCommit(positions, out _, logFailure: true))
         {
-            TryCommit(positions, out _, logFailure: true);
+            KafkaConsumerLog.Stopped(_logger, _name, Describe(positions));
+        }
+        else
+        {
+            KafkaConsumerLog.StoppedUncommitted(_logger, _name, Describe(positions));
         }
 
-        KafkaConsumerLog.Stopped(_logger, _name, Describe(positions));
+        Leave();
         _assigned.Clear();
         _status.Assigned = 0;
-        _consumer.Close();
+        Close();
+    }
+
+    /// <summary>
+    /// Unsubscribes and serves the resulting revoke (which commits) before the consumer closes,
+    /// so that close finds nothing left to revoke.
+    /// </summary>
+    /// <remarks>
+    /// Closing while the group still hands out partitions meets a librdkafka (2.16) race: a
+    /// rebalance callback queued before close can be delivered after the group sub-system has
+    /// terminated. Every group call made from it then goes unanswered, Confluent's own unassign
+    /// included, and close blocks forever; a commit that arrives just before termination makes
+    /// librdkafka abort the process (assertion in rd_kafka_cgrp_terminated). Both were seen with
+    /// members leaving one after another. Leaving first takes close off that path; if leaving
+    /// does not finish within <see cref="LeaveWindow"/>, close runs anyway (see <see cref="Close"/>).
+    /// </remarks>
+    private void Leave()
+    {
+        try
+        {
+            _consumer.Unsubscribe();
+            var start = _time.GetTimestamp();
+            while (_time.GetElapsedTime(start) < LeaveWindow)
+            {
+                try
+                {
+                    // Messages still arriving are dropped uncommitted: the next owner reads them.
+                    _consumer.Consume(PausedPollTimeout);
+                }
+                catch (ConsumeException)
+                {
+                    // Nothing is consumed any more; errors here change nothing.
+                }
+
+                if (_consumer.Assignment.Count == 0 && _consumer.Subscription.Count == 0)
+                {
+                    return;
+                }
+            }
+
+            KafkaConsumerLog.LeaveSlow(_logger, _name, LeaveWindow.TotalSeconds);
+        }
+        catch (KafkaException ex)
+        {
+            KafkaConsumerLog.ClientError(_logger, _name, ex.Error.Code.ToString(), ex.Error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Closes the consumer. Rebalance callbacks that run inside close only store offsets:
+    /// librdkafka commits stored offsets itself as it unassigns, and an explicit commit issued
+    /// while the group terminates is what makes librdkafka abort (see <see cref="Leave"/>).
+    /// </summary>
+    private void Close()
+    {
+        if (_closing)
+        {
+            return;
+        }
+
+        _closing = true;
+        try
+        {
+            _consumer.Close();
+        }
+        catch (KafkaException ex)
+        {
+            // Raised by a rebalance step librdkafka refused while closing; the group is left anyway.
+            KafkaConsumerLog.ClientError(_logger, _name, ex.Error.Code.ToString(), ex.Error.Reason);
+        }
     }
 
     /// <summary>Leaves the group after the loop failed, committing nothing more; the engine's work is cancelled.</summary>
@@ -59,14 +132,8 @@ internal sealed partial class KafkaConsumerLoop
             // Already stopped.
         }
 
-        try
-        {
-            _consumer.Close();
-        }
-        catch (KafkaException ex)
-        {
-            KafkaConsumerLog.ClientError(_logger, _name, ex.Error.Code.ToString(), ex.Error.Reason);
-        }
+        Leave();
+        Close();
     }
 
     private void Commit(IReadOnlyList<PartitionPosition> positions) => TryCommit(positions, out _, logFailure: true);
@@ -83,19 +150,7 @@ internal sealed partial class KafkaConsumerLoop
             return true;
         }
 
-        var offsets = positions.Select(p => new TopicPartitionOffset(p.Topic, p.Partition, p.Offset)).ToList();
-        foreach (var offset in offsets)
-        {
-            try
-            {
-                _consumer.StoreOffset(offset);
-            }
-            catch (KafkaException)
-            {
-                // No longer assigned: the explicit commit below reports it.
-            }
-        }
-
+        var offsets = Store(positions);
         try
         {
             _consumer.Commit(offsets);
@@ -111,5 +166,24 @@ internal sealed partial class KafkaConsumerLoop
 
             return false;
         }
+    }
+
+    /// <summary>Stores <paramref name="positions"/> for librdkafka's next commit, skipping partitions no longer assigned.</summary>
+    private List<TopicPartitionOffset> Store(IReadOnlyList<PartitionPosition> positions)
+    {
+        var offsets = positions.Select(p => new TopicPartitionOffset(p.Topic, p.Partition, p.Offset)).ToList();
+        foreach (var offset in offsets)
+        {
+            try
+            {
+                _consumer.StoreOffset(offset);
+            }
+            catch (KafkaException)
+            {
+                // No longer assigned: an explicit commit reports it; inside close there is nothing more to do.
+            }
+        }
+
+        return offsets;
     }
 }

@@ -86,9 +86,18 @@ internal sealed partial class KafkaConsumerLoop
         var topicPartitions = partitions.Select(p => p.TopicPartition).ToList();
         if (_shuttingDown)
         {
-            // Drained already; commit while the partitions are still ours.
+            // Drained already; commit while the partitions are still ours. Inside close, store
+            // only: librdkafka commits stored offsets as it unassigns (see Close).
             var final = topicPartitions.Where(p => _finalPositions.ContainsKey(p.Partition.Value)).Select(p => _finalPositions[p.Partition.Value]).ToList();
-            Commit(final);
+            if (_closing)
+            {
+                Store(final);
+            }
+            else
+            {
+                Commit(final);
+            }
+
             Take(topicPartitions);
         }
         else

@@ -31,6 +31,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private const int OverflowLimit = 64;
     private static readonly TimeSpan StoreInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan CommitRetryWindow = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LeaveWindow = TimeSpan.FromSeconds(5);
 
     private readonly string _name;
     private readonly KafkaConsumerOptions _options;
@@ -65,6 +66,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private bool _capacityPaused;
     private bool _userPaused;
     private bool _shuttingDown;
+    private bool _closing;
     private (int Partition, long Lag)[] _lag = [];
 
     public KafkaConsumerLoop(KafkaConsumerLoopSettings settings)

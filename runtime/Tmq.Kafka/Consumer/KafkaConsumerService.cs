@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,10 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
     private IDisposable? _optionsChanges;
     private IDisposable? _gauges;
     private ILogger? _logger;
+    private long _stopRequested;
+
+    /// <summary>How long past ShutdownTimeout disposal waits for the poll thread before abandoning the client.</summary>
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(20);
 
     public KafkaConsumerService(string name, Func<IServiceProvider, IMessageHandler> handlerFactory, IServiceProvider services)
     {
@@ -111,7 +116,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
             return;
         }
 
-        _loop.RequestStop();
+        RequestStop(_loop);
         try
         {
             await _loop.Completion.WaitAsync(cancellationToken);
@@ -130,13 +135,35 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         _gauges?.Dispose();
         if (Interlocked.Exchange(ref _loop, null) is { } loop)
         {
-            loop.RequestStop();
-            await loop.Completion;
-            loop.Dispose();
+            RequestStop(loop);
+
+            // The loop's own steps are bounded (drain by ShutdownTimeout, commit retries and
+            // leaving by 5 s each), but a call into librdkafka can block for good. Then the
+            // client is left alone: destroying it would block this thread too, and the host's
+            // exit with it.
+            var bound = (_current?.ShutdownTimeout ?? TimeSpan.Zero) + AbandonGrace;
+            var left = bound - Stopwatch.GetElapsedTime(_stopRequested);
+            try
+            {
+                await loop.Completion.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                loop.Dispose();
+            }
+            catch (TimeoutException)
+            {
+                KafkaConsumerLog.Abandoned(_logger!, _name, bound.TotalSeconds);
+            }
         }
 
         Interlocked.Exchange(ref _deadLetterProducer, null)?.Dispose();
         Interlocked.Exchange(ref _engine, null)?.Dispose();
+    }
+
+    private void RequestStop(KafkaConsumerLoop loop)
+    {
+        if (Interlocked.CompareExchange(ref _stopRequested, Stopwatch.GetTimestamp(), 0) == 0)
+        {
+            loop.RequestStop();
+        }
     }
 
     /// <summary>The dead-letter producer talks to the same cluster as the consumer, with the same credentials.</summary>
