@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Tmq.Kafka.Tests.Fakes;
 
 namespace Tmq.Kafka.Tests.Consumer;
@@ -145,6 +146,42 @@ public sealed class KafkaConsumerLifecycleTests
         await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 100), Timeout, "messages produced after the outage were not handled");
         await service.StopAsync();
         Assert.Equal(100, KafkaConsumerBasicsTests.CommittedTotal(broker, "orders", "outage", 2));
+    }
+
+    [Fact]
+    public async Task Shutdown_WithTheBrokerGone_EndsWithinItsBoundAndAbandonsTheBlockedClient()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 2);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 20).Select(i => ($"k{i % 5}", $"m-{i}")));
+        var handled = new ConcurrentDictionary<string, byte>();
+        var handler = new DelegateHandler((message, _) =>
+        {
+            handled.TryAdd(message.ValueAsString(), 0);
+            return Task.CompletedTask;
+        });
+        var logs = new LogCapture();
+
+        // librdkafka's default session timeout (45 s) is how long a commit waits for a coordinator.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Tmq:Consumers:main:ShutdownTimeout"] = "00:00:01",
+            ["Tmq:Consumers:main:Kafka:session.timeout.ms"] = null,
+            ["Tmq:Consumers:main:Kafka:heartbeat.interval.ms"] = null,
+        };
+        var service = await TmqKafkaService.StartAsync(
+            broker, "orders", "gone", handler, settings, services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3)), logs: logs);
+        await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 20), Timeout, "the messages were not handled");
+        broker.SetBrokerDown(1);
+        await Eventually.TrueAsync(() => Task.FromResult(logs.Has(2006)), Timeout, "the consumer never noticed the broker going down");
+
+        // The host stops waiting after its 3 s; disposal gives the client ShutdownTimeout + 10 s
+        // from the stop, then leaves it behind instead of blocking the process's exit on it.
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await service.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"disposal took {stopwatch.Elapsed.TotalSeconds:F1} s; the bound is 11 s");
+        Assert.True(logs.Has(2014), "the host's shutdown timeout should have been reported");
+        Assert.True(logs.Has(2017), "the blocked client should have been abandoned");
     }
 
     internal sealed class RecordingListener : IRebalanceListener
