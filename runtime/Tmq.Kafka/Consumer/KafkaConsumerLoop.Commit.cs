@@ -26,10 +26,16 @@ internal sealed partial class KafkaConsumerLoop
         // commits until it completes; polling lets it complete (every partition is paused, so no
         // message is fetched), and a revoke meanwhile commits from _finalPositions.
         var deadline = _time.GetTimestamp();
-        while (!TryCommit(positions, out var retriable, logFailure: false) && retriable && _time.GetElapsedTime(deadline) < CommitRetryWindow)
+        while (!TryCommit(positions, out var retriable, logFailure: false) && retriable && !_abandoned && _time.GetElapsedTime(deadline) < CommitRetryWindow)
         {
             _consumer.Consume(PausedPollTimeout);
             positions = [.. _finalPositions.Values.Where(p => _assigned.ContainsKey(p.Partition))];
+        }
+
+        if (_abandoned)
+        {
+            Close();
+            return;
         }
 
         // One last try, logged if refused; the positions are stored, and librdkafka commits stored
@@ -43,7 +49,11 @@ internal sealed partial class KafkaConsumerLoop
             KafkaConsumerLog.StoppedUncommitted(_logger, _name, Describe(positions));
         }
 
-        Leave();
+        if (!_abandoned)
+        {
+            Leave();
+        }
+
         _assigned.Clear();
         _status.Assigned = 0;
         Close();
@@ -68,7 +78,7 @@ internal sealed partial class KafkaConsumerLoop
         {
             _consumer.Unsubscribe();
             var start = _time.GetTimestamp();
-            while (_time.GetElapsedTime(start) < LeaveWindow)
+            while (!_abandoned && _time.GetElapsedTime(start) < LeaveWindow)
             {
                 try
                 {

@@ -54,7 +54,7 @@ internal sealed partial class KafkaConsumerLoop
             if (!_stop.IsCancellationRequested)
             {
                 _stop.Cancel();
-                _onFatal();
+                Fatal();
             }
         }
     }
@@ -89,7 +89,7 @@ internal sealed partial class KafkaConsumerLoop
             // Drained already; commit while the partitions are still ours. Inside close, store
             // only: librdkafka commits stored offsets as it unassigns (see Close).
             var final = topicPartitions.Where(p => _finalPositions.ContainsKey(p.Partition.Value)).Select(p => _finalPositions[p.Partition.Value]).ToList();
-            if (_closing)
+            if (_closing || _abandoned)
             {
                 Store(final);
             }
@@ -161,7 +161,7 @@ internal sealed partial class KafkaConsumerLoop
             KafkaConsumerLog.FatalError(_logger, _name, error.Code.ToString(), error.Reason);
             _status.Fault = $"{error.Code}: {error.Reason}";
             _stop.Cancel();
-            _onFatal();
+            Fatal();
         }
         else
         {

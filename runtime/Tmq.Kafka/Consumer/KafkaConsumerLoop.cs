@@ -67,6 +67,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private bool _userPaused;
     private bool _shuttingDown;
     private bool _closing;
+    private volatile bool _abandoned;
     private (int Partition, long Lag)[] _lag = [];
 
     public KafkaConsumerLoop(KafkaConsumerLoopSettings settings)
@@ -142,6 +143,35 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 
     public IEnumerable<(int Partition, long Lag)> Lag() => Volatile.Read(ref _lag);
 
+    /// <summary>
+    /// Disposal gave up waiting for the poll thread, which is blocked inside librdkafka. When the
+    /// call returns, the thread skips the remaining shutdown steps, leaves the host alone (it is
+    /// gone by then) and destroys the client itself.
+    /// </summary>
+    public void Abandon() => _abandoned = true;
+
+    private void DisposeAbandonedClient()
+    {
+        try
+        {
+            _consumer.Dispose();
+        }
+        catch (Exception ex)
+        {
+            // This thread is on its own now; an exception here must not end the process.
+            KafkaConsumerLog.ClientError(_logger, _name, ex.GetType().Name, ex.Message);
+        }
+    }
+
+    /// <summary>Asks the host to stop; never once the host has abandoned this loop.</summary>
+    private void Fatal()
+    {
+        if (!_abandoned)
+        {
+            _onFatal();
+        }
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -202,12 +232,25 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         {
             _status.Fault = ex is KafkaException kafka ? $"{kafka.Error.Code}: {kafka.Error.Reason}" : ex.Message;
             KafkaConsumerLog.LoopFailed(_logger, ex, _name);
-            _onFatal();
-            CloseAfterFailure();
+            Fatal();
+            try
+            {
+                CloseAfterFailure();
+            }
+            catch (Exception closeFailure)
+            {
+                // Nothing is left to do with the client; an exception here must not end the process.
+                KafkaConsumerLog.ClientError(_logger, _name, closeFailure.GetType().Name, closeFailure.Message);
+            }
         }
         finally
         {
             _status.Running = false;
+            if (_abandoned)
+            {
+                DisposeAbandonedClient();
+            }
+
             _exited.TrySetResult();
         }
     }

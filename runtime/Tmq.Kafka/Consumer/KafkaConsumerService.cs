@@ -79,7 +79,14 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
             OnFatal = () =>
             {
                 Environment.ExitCode = 1;
-                _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+                try
+                {
+                    _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The host is gone already.
+                }
             },
         });
         _engine = new DispatchEngine(new EngineSettings
@@ -154,6 +161,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
             }
             catch (TimeoutException)
             {
+                loop.Abandon();
                 KafkaConsumerLog.Abandoned(_logger!, _name, bound.TotalSeconds);
             }
         }
