@@ -28,7 +28,7 @@ internal sealed partial class KafkaConsumerLoop
         var deadline = _time.GetTimestamp();
         while (!TryCommit(positions, out var retriable, logFailure: false) && retriable && !_abandoned && _time.GetElapsedTime(deadline) < CommitRetryWindow)
         {
-            _consumer.Consume(PausedPollTimeout);
+            PollForCallbacks();
             positions = [.. _finalPositions.Values.Where(p => _assigned.ContainsKey(p.Partition))];
         }
 
@@ -80,16 +80,7 @@ internal sealed partial class KafkaConsumerLoop
             var start = _time.GetTimestamp();
             while (!_abandoned && _time.GetElapsedTime(start) < LeaveWindow)
             {
-                try
-                {
-                    // Messages still arriving are dropped uncommitted: the next owner reads them.
-                    _consumer.Consume(PausedPollTimeout);
-                }
-                catch (ConsumeException)
-                {
-                    // Nothing is consumed any more; errors here change nothing.
-                }
-
+                PollForCallbacks();
                 if (_consumer.Assignment.Count == 0 && _consumer.Subscription.Count == 0)
                 {
                     return;
@@ -101,6 +92,22 @@ internal sealed partial class KafkaConsumerLoop
         catch (KafkaException ex)
         {
             KafkaConsumerLog.ClientError(_logger, _name, ex.Error.Code.ToString(), ex.Error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Polls during shutdown only to serve group callbacks. Messages that still arrive are dropped
+    /// uncommitted (the next owner reads them), and so are consume errors: nothing is consumed any more.
+    /// </summary>
+    private void PollForCallbacks()
+    {
+        try
+        {
+            _consumer.Consume(PausedPollTimeout);
+        }
+        catch (ConsumeException)
+        {
+            // See above.
         }
     }
 
