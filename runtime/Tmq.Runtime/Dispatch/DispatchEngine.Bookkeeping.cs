@@ -18,6 +18,7 @@ internal sealed partial class DispatchEngine
         if (message.Owner!.Stopped)
         {
             message.State = MessageState.Parked;
+            LeaveKeptLocked(message.Owner);
             return null;
         }
 
@@ -53,6 +54,24 @@ internal sealed partial class DispatchEngine
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A queued message of a closing partition starts or parks. Only a shutdown's kept messages are
+    /// still queued there, so the count of kept messages falls; the drain waits for it and for Running.
+    /// </summary>
+    private static void LeaveKeptLocked(PartitionState partition)
+    {
+        if (!partition.Closing || partition.Kept == 0)
+        {
+            return;
+        }
+
+        partition.Kept--;
+        if (partition.Kept == 0 && partition.Running == 0)
+        {
+            partition.Idle?.TrySetResult();
+        }
     }
 
     /// <summary>A message leaves the buffer. Returns true when the transport should be told capacity is back.</summary>

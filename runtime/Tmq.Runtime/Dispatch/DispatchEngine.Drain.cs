@@ -11,16 +11,20 @@ internal sealed partial class DispatchEngine
     /// Returns the final committable positions (cancelled work is not finished, so never passed).
     /// Called by the transport on its own thread; bounded by <paramref name="timeout"/> plus a short grace.
     /// </summary>
-    public async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout)
+    public Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout) =>
+        DrainAsync(partitions, timeout, fillGaps: false);
+
+    private async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout, bool fillGaps)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        var waits = Close(partitions, cancel: false);
+        var waits = Close(partitions, cancel: false, fillGaps);
         if (waits.Count > 0)
         {
             var all = Task.WhenAll(waits);
             if (!await CompletesWithin(all, timeout))
             {
                 Log.DrainTimedOut(_logger, _name, CountRunning(partitions), timeout);
+                DropKept(partitions);
                 foreach (var partition in partitions)
                 {
                     partition.Cancel();
@@ -67,7 +71,7 @@ internal sealed partial class DispatchEngine
     public void Abandon(IReadOnlyCollection<PartitionState> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        Close(partitions, cancel: true);
+        Close(partitions, cancel: true, fillGaps: false);
         lock (_gate)
         {
             foreach (var partition in partitions)
@@ -86,6 +90,14 @@ internal sealed partial class DispatchEngine
     /// Shutdown: drains every partition within <paramref name="timeout"/>, stops the workers and
     /// returns the final positions. The transport must have stopped fetching first.
     /// </summary>
+    /// <remarks>
+    /// Unlike a revoke, which hands queued work to the next owner at once to keep the rebalance
+    /// short, a shutdown also runs the queued messages that sit below an offset already finished or
+    /// running in their partition (a slow key leaves such gaps behind faster keys). Offsets are
+    /// committed as a position, so without this every finished message above the gap would be
+    /// handled again after the restart; with it, the final commit covers everything handled.
+    /// Messages waiting for a retry, and everything above them, are not waited for.
+    /// </remarks>
     public async Task<IReadOnlyList<PartitionPosition>> StopAsync(TimeSpan timeout)
     {
         PartitionState[] all;
@@ -94,7 +106,7 @@ internal sealed partial class DispatchEngine
             all = [.. _partitions];
         }
 
-        var positions = await DrainAsync(all, timeout);
+        var positions = await DrainAsync(all, timeout, fillGaps: true);
         WorkerSignal[] idle;
         Task[] workers;
         lock (_gate)
@@ -115,8 +127,12 @@ internal sealed partial class DispatchEngine
         return positions;
     }
 
-    /// <summary>Marks partitions closing and drops their queued work. Returns tasks that complete when their running work ends.</summary>
-    private List<Task> Close(IReadOnlyCollection<PartitionState> partitions, bool cancel)
+    /// <summary>
+    /// Marks partitions closing and drops their queued work, except, with <paramref name="fillGaps"/>,
+    /// the messages below <see cref="GapLimitLocked"/>. Returns tasks that complete when their running
+    /// and kept work ends.
+    /// </summary>
+    private List<Task> Close(IReadOnlyCollection<PartitionState> partitions, bool cancel, bool fillGaps)
     {
         var waits = new List<Task>();
         var wakes = new List<WorkerSignal>();
@@ -137,12 +153,19 @@ internal sealed partial class DispatchEngine
 
                 partition.Closing = true;
                 _partitions.Remove(partition);
+                var limit = fillGaps ? GapLimitLocked(partition) : long.MinValue;
                 foreach (var message in partition.Outstanding)
                 {
+                    if (message.Offset < limit && message.State is MessageState.Waiting or MessageState.Ready)
+                    {
+                        partition.Kept++;
+                        continue;
+                    }
+
                     capacity |= DropQueuedLocked(message, wakes);
                 }
 
-                if (partition.Running > 0)
+                if (partition.Running > 0 || partition.Kept > 0)
                 {
                     partition.Idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     waits.Add(partition.Idle.Task);
@@ -169,6 +192,75 @@ internal sealed partial class DispatchEngine
         }
 
         return waits;
+    }
+
+    /// <summary>
+    /// The offset below which a shutdown still runs queued messages: the highest offset finished or
+    /// running, but never past a message waiting for a retry or parked. A stopped partition keeps nothing.
+    /// </summary>
+    private static long GapLimitLocked(PartitionState partition)
+    {
+        if (partition.Stopped)
+        {
+            return long.MinValue;
+        }
+
+        var high = long.MinValue;
+        var blocked = long.MaxValue;
+        foreach (var message in partition.Outstanding)
+        {
+            switch (message.State)
+            {
+                case MessageState.Running:
+                case MessageState.Finished:
+                    high = message.Offset;
+                    break;
+                case MessageState.RetryWait:
+                case MessageState.Parked:
+                    blocked = Math.Min(blocked, message.Offset);
+                    break;
+            }
+        }
+
+        return Math.Min(high, blocked);
+    }
+
+    /// <summary>A drain ran out of time: the queued messages it kept are dropped too.</summary>
+    private void DropKept(IReadOnlyCollection<PartitionState> partitions)
+    {
+        var wakes = new List<WorkerSignal>();
+        var capacity = false;
+        lock (_gate)
+        {
+            foreach (var partition in partitions)
+            {
+                if (partition.Kept == 0)
+                {
+                    continue;
+                }
+
+                foreach (var message in partition.Outstanding)
+                {
+                    capacity |= DropQueuedLocked(message, wakes);
+                }
+
+                partition.Kept = 0;
+                if (partition.Running == 0)
+                {
+                    partition.Idle?.TrySetResult();
+                }
+            }
+        }
+
+        foreach (var wake in wakes)
+        {
+            wake.Set();
+        }
+
+        if (capacity)
+        {
+            NotifyCapacity();
+        }
     }
 
     /// <summary>Drops a message that is not running. Messages promoted by the drop are later in offset order, so the caller's walk reaches them.</summary>

@@ -184,7 +184,11 @@ internal sealed partial class DispatchEngine
         _running--;
         if (partition.Running == 0)
         {
-            partition.Idle?.TrySetResult();
+            if (partition.Kept == 0)
+            {
+                partition.Idle?.TrySetResult();
+            }
+
             if (partition.Retired)
             {
                 partition.Dispose();

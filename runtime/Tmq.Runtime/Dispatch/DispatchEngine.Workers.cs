@@ -80,12 +80,14 @@ internal sealed partial class DispatchEngine
             if (partition.Stopped)
             {
                 message.State = MessageState.Parked;
+                LeaveKeptLocked(partition);
                 continue;
             }
 
             message.State = MessageState.Running;
             partition.Running++;
             _running++;
+            LeaveKeptLocked(partition);
             return message;
         }
 

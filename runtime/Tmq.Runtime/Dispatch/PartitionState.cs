@@ -34,6 +34,12 @@ internal sealed class PartitionState : IDisposable
     /// <summary>Messages of this partition that a worker is running now.</summary>
     public int Running { get; set; }
 
+    /// <summary>
+    /// While a shutdown drains this partition: queued messages it still runs because a later
+    /// offset has already finished or started (see <c>DispatchEngine.StopAsync</c>).
+    /// </summary>
+    public int Kept { get; set; }
+
     /// <summary>One past the last offset enqueued; -1 before the first message.</summary>
     public long NextOffset { get; set; } = -1;
 

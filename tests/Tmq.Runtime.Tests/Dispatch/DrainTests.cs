@@ -128,5 +128,74 @@ public sealed class DrainTests
         Assert.False(signals.IsSet("queued"));
     }
 
+    [Fact]
+    public async Task Stop_QueuedMessageBelowAFinishedOffset_RunsSoTheCommitCoversEverythingHandled()
+    {
+        // Key a's first message is slow; its second waits behind it while key b's messages, later
+        // in the partition, finish. Stopping then must not leave a's second message as a gap that
+        // pins the position below b's finished work.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var signals = new Signals();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            signals.Set(message.ValueAsString());
+            if (message.ValueAsString() == "a-slow")
+            {
+                await gate.Task;
+            }
+        });
+        var consumer = new InMemoryConsumer(handler, new ConsumerOptions { Topic = "orders", Concurrency = 2 }, partitions: 1);
+
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-slow"));
+        await signals.WaitAsync("a-slow");
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-next"));
+        for (var i = 1; i <= 5; i++)
+        {
+            await consumer.PublishToAsync(0, Bytes("b"), Bytes($"b{i}"));
+        }
+
+        await Eventually.TrueAsync(() => consumer.Handled.Count == 5);
+        var stop = consumer.StopAsync();
+        gate.SetResult();
+        await stop.WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(["a-next", "a-slow", "b1", "b2", "b3", "b4", "b5"], consumer.Handled.Select(m => m.ValueAsString()).Order());
+        Assert.Equal(7, consumer.CommittedOffsets()[0]);
+    }
+
+    [Fact]
+    public async Task Stop_GapBehindAMessageWaitingForRetry_IsNotWaitedFor()
+    {
+        // Offset 0 waits a minute for its retry; offset 1 (same key) waits behind it; offset 2 (other
+        // key) finished. The shutdown does not wait for the retry, so nothing is committed past 0.
+        var time = new TimerAwareTimeProvider();
+        var signals = new Signals();
+        var handler = new DelegateHandler((message, _) =>
+        {
+            signals.Set(message.ValueAsString());
+            return message.ValueAsString() == "a-failing" ? throw new InvalidOperationException("boom") : Task.CompletedTask;
+        });
+        var options = new ConsumerOptions
+        {
+            Topic = "orders",
+            ShutdownTimeout = TimeSpan.FromSeconds(5),
+            Retry = new RetryOptions { InitialDelay = TimeSpan.FromMinutes(1), MaxDelay = TimeSpan.FromMinutes(1), Jitter = 0 },
+        };
+        var consumer = new InMemoryConsumer(handler, options, time, partitions: 1);
+
+        var timersBefore = time.TimersCreated;
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-failing"));
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-next"));
+        await consumer.PublishToAsync(0, Bytes("b"), Bytes("b1"));
+        await time.WaitForTimersAsync(timersBefore + 1);
+        await Eventually.TrueAsync(() => consumer.Handled.Count == 1);
+
+        await consumer.StopAsync().WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(["b1"], consumer.Handled.Select(m => m.ValueAsString()));
+        Assert.False(signals.IsSet("a-next"));
+        Assert.Equal(0, consumer.CommittedOffsets()[0]);
+    }
+
     private static ReadOnlyMemory<byte> Bytes(string s) => System.Text.Encoding.UTF8.GetBytes(s);
 }
