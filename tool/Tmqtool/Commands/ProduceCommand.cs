@@ -47,7 +47,7 @@ internal sealed class ProduceCommand
 
     private readonly Option<int> _count = new("--count")
     {
-        Description = $"Send the message this many times, 1 to {MaxCount}; '{{n}}' in the key, value or a header value becomes the message number.",
+        Description = $"Send the message this many times, 1 to {MaxCount}; '{{n}}' in the key, value or a header value becomes the message number (1, 2, ...). Sends are pipelined, in order per partition.",
         DefaultValueFactory = _ => 1,
         HelpName = "n",
     };

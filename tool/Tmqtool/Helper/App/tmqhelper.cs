@@ -58,6 +58,12 @@ try
         var verb => throw new InvalidOperationException($"unknown helper verb {verb}"),
     };
 }
+catch (KafkaException e) when (request.TryGetProperty("bootstrapServers", out var servers))
+{
+    // Name the address: "Broker transport failure" alone does not say which broker was meant.
+    Console.Error.WriteLine($"error: {e.Message} (bootstrap servers {servers.GetString()}).");
+    return 1;
+}
 catch (Exception e) when (e is KafkaException or InvalidOperationException or ArgumentException or IOException or SocketException or DllNotFoundException)
 {
     Console.Error.WriteLine("error: " + e.Message);
@@ -108,6 +114,8 @@ static class Helper
             Console.WriteLine($"Port {bootstrap} forwards to the broker's own address {broker.BootstrapServers}.");
         }
 
+        Console.WriteLine("Consumer groups: a restarted member may wait up to its session.timeout.ms to rejoin (librdkafka's default is 45 s; a generated worker's appsettings.Development.json sets 6 s).");
+
         if (bootstrapFile is not null)
         {
             var temporary = bootstrapFile + ".tmp";
@@ -147,39 +155,56 @@ static class Helper
             BootstrapServers = request.GetProperty("bootstrapServers").GetString(),
             Acks = Acks.All,
             MessageTimeoutMs = timeout * 1000,
+            EnableIdempotence = true,
+            LingerMs = 5,
             ClientId = "tmqtool-produce",
         };
         using var producer = new ProducerBuilder<byte[]?, byte[]>(config).SetLogHandler(static (_, _) => { }).Build();
-        for (var n = 1; n <= count; n++)
+
+        // Up to MaxInFlight sends are under way at once (idempotence keeps each partition's order);
+        // acknowledgements are reported in send order.
+        const int MaxInFlight = 1000;
+        var inFlight = new Queue<(int N, Message<byte[]?, byte[]> Message, Task<DeliveryResult<byte[]?, byte[]>> Delivery)>();
+        for (var n = 1; n <= count || inFlight.Count > 0; n++)
         {
-            var message = new Message<byte[]?, byte[]>
+            if (n <= count && !stop.IsCancellationRequested)
             {
-                Key = key is null ? null : Encoding.UTF8.GetBytes(Number(key, n)),
-                Value = Encoding.UTF8.GetBytes(Number(value, n)),
-                Headers = [],
-            };
-            foreach (var header in request.GetProperty("headers").EnumerateArray())
-            {
-                message.Headers.Add(header.GetProperty("name").GetString()!, Encoding.UTF8.GetBytes(Number(header.GetProperty("value").GetString()!, n)));
+                var message = new Message<byte[]?, byte[]>
+                {
+                    Key = key is null ? null : Encoding.UTF8.GetBytes(Number(key, n)),
+                    Value = Encoding.UTF8.GetBytes(Number(value, n)),
+                    Headers = [],
+                };
+                foreach (var header in request.GetProperty("headers").EnumerateArray())
+                {
+                    message.Headers.Add(header.GetProperty("name").GetString()!, Encoding.UTF8.GetBytes(Number(header.GetProperty("value").GetString()!, n)));
+                }
+
+                inFlight.Enqueue((n, message, producer.ProduceAsync(topic, message, CancellationToken.None)));
+                if (inFlight.Count < MaxInFlight && n < count)
+                {
+                    continue;
+                }
             }
 
+            var (sent, sentMessage, delivery) = inFlight.Dequeue();
             DeliveryResult<byte[]?, byte[]> result;
             try
             {
-                result = await producer.ProduceAsync(topic, message, stop);
+                result = await delivery.WaitAsync(stop);
             }
             catch (ProduceException<byte[]?, byte[]> e)
             {
-                Console.Error.WriteLine($"error: message {n} of {count} was not sent to {topic} at {config.BootstrapServers}: {e.Error.Reason}.");
+                Console.Error.WriteLine($"error: message {sent} of {count} was not sent to {topic} at {config.BootstrapServers}: {e.Error.Reason}.");
                 return e.Error.Code == ErrorCode.Local_MsgTimedOut ? 3 : 1;
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"Stopped after {n - 1} of {count} message(s).");
+                Console.Error.WriteLine($"Stopped after {sent - 1} of {count} message(s).");
                 return 0;
             }
 
-            Console.WriteLine($"sent {Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(message.Key)} value={Show(message.Value)}");
+            Console.WriteLine($"sent {Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(sentMessage.Key)} value={Show(sentMessage.Value)}");
         }
 
         return 0;
