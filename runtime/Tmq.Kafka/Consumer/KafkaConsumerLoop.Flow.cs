@@ -64,6 +64,7 @@ internal sealed partial class KafkaConsumerLoop
         var pauseAll = _capacityPaused || _userPaused;
         var toPause = new List<TopicPartition>();
         var toResume = new List<TopicPartition>();
+        var resumedAfterPause = 0;
         HashSet<int> stopped;
         lock (_stoppedPartitions)
         {
@@ -92,6 +93,7 @@ internal sealed partial class KafkaConsumerLoop
             else if (!pause && _paused.Remove(partition))
             {
                 toResume.Add(new TopicPartition(_options.Topic, partition));
+                resumedAfterPause++;
             }
         }
 
@@ -103,8 +105,13 @@ internal sealed partial class KafkaConsumerLoop
 
         if (toResume.Count > 0)
         {
+            // Newly assigned partitions are resumed too (librdkafka may remember a pause from an
+            // earlier assignment), but only a resume after a pause is news worth a log line.
             _consumer.Resume(toResume);
-            KafkaConsumerLog.FlowChanged(_logger, _name, "resumed", $"{toResume.Count} partition(s)");
+            if (resumedAfterPause > 0)
+            {
+                KafkaConsumerLog.FlowChanged(_logger, _name, "resumed", $"{resumedAfterPause} partition(s)");
+            }
         }
     }
 
