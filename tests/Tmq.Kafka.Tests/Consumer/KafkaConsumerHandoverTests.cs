@@ -25,12 +25,7 @@ public sealed class KafkaConsumerHandoverTests
         broker.CreateTopic("rolling", 6, replicationFactor: 1);
         var group = "rolling-" + protocol;
         var settings = new Dictionary<string, string?> { ["Tmq:Consumers:main:Kafka:auto.commit.interval.ms"] = "100" };
-        if (protocol == "consumer")
-        {
-            settings["Tmq:Consumers:main:Kafka:group.protocol"] = "consumer";
-            settings["Tmq:Consumers:main:Kafka:session.timeout.ms"] = null;
-            settings["Tmq:Consumers:main:Kafka:heartbeat.interval.ms"] = null;
-        }
+        TmqKafkaService.UseGroupProtocol(settings, protocol);
 
         var handled = new ConcurrentDictionary<string, int>();
         var handler = new DelegateHandler((message, _) =>

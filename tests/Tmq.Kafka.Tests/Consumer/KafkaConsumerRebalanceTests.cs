@@ -32,12 +32,7 @@ public sealed class KafkaConsumerRebalanceTests
             ["Tmq:Consumers:main:Concurrency"] = "16",
             ["Tmq:Consumers:main:Kafka:auto.commit.interval.ms"] = "100",
         };
-        if (protocol == "consumer")
-        {
-            settings["Tmq:Consumers:main:Kafka:group.protocol"] = "consumer";
-            settings["Tmq:Consumers:main:Kafka:session.timeout.ms"] = null;
-            settings["Tmq:Consumers:main:Kafka:heartbeat.interval.ms"] = null;
-        }
+        TmqKafkaService.UseGroupProtocol(settings, protocol);
 
         var first = await TmqKafkaService.StartAsync(broker, "clicks", "clicks-" + protocol, record.Handler("c1"), settings, logs: logs);
         var second = await TmqKafkaService.StartAsync(broker, "clicks", "clicks-" + protocol, record.Handler("c2"), settings, logs: logs);

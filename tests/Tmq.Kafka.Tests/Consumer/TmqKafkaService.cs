@@ -81,6 +81,20 @@ internal sealed class TmqKafkaService : IAsyncDisposable
         return new TmqKafkaService(host);
     }
 
+    /// <summary>
+    /// For <paramref name="protocol"/> "consumer" switches <paramref name="settings"/> to KIP-848,
+    /// where the broker owns the session timeouts (so the test's short ones are removed); "classic" keeps them.
+    /// </summary>
+    public static void UseGroupProtocol(Dictionary<string, string?> settings, string protocol)
+    {
+        if (protocol == "consumer")
+        {
+            settings["Tmq:Consumers:main:Kafka:group.protocol"] = "consumer";
+            settings["Tmq:Consumers:main:Kafka:session.timeout.ms"] = null;
+            settings["Tmq:Consumers:main:Kafka:heartbeat.interval.ms"] = null;
+        }
+    }
+
     /// <summary>Waits until the consumer holds at least one partition.</summary>
     public Task WaitForAssignmentAsync(TimeSpan? timeout = null) =>
         Fakes.Eventually.TrueAsync(() => Task.FromResult(Status.Assigned > 0), timeout ?? TimeSpan.FromSeconds(30), "the consumer was never assigned a partition");
