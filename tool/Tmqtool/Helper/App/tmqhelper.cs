@@ -279,7 +279,8 @@ static class Helper
         var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
         var servers = request.GetProperty("bootstrapServers").GetString();
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = "tmqtool-lag" }).SetLogHandler(static (_, _) => { }).Build();
-        var metadata = admin.GetMetadata(topic, timeout).Topics.SingleOrDefault(t => t.Topic == topic);
+        // All topics' metadata: a request naming the topic can make a broker (the dev broker does) create it.
+        var metadata = admin.GetMetadata(timeout).Topics.SingleOrDefault(t => t.Topic == topic);
         if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
         {
             Console.Error.WriteLine($"error: topic {topic} was not found at {servers}{(metadata is { Error.IsError: true } ? ": " + metadata.Error.Reason : "")}.");
