@@ -75,12 +75,6 @@ cleanup() {
   stop_process "$WORKER_PID" 30
   stop_process "$BROKER_PID" 20
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-    # The helper's build output (~100 MB, native librdkafka included) lives in the SDK's cache.
-    for helper in "$WORK"/home/dev/*/tmqhelper.cs; do
-      if [ -f "$helper" ]; then
-        (cd "$(dirname "$helper")" && dotnet clean "$helper" >/dev/null 2>&1) || true
-      fi
-    done
     if [ -n "$VERSION" ]; then
       for id in tmqtool tmq.runtime tmq.kafka; do
         rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/$id/$VERSION"

@@ -13,9 +13,9 @@ namespace Tmqtool.Helper;
 /// once, with the runtime packages the tool carries as its feed.
 /// </summary>
 /// <remarks>
-/// Files live in <c>~/.tmqtool/dev/&lt;version&gt;/</c> (<c>TMQTOOL_HOME</c> replaces <c>~/.tmqtool</c>)
-/// and are rewritten only when their content changes, so that <c>dotnet run</c> finds the build
-/// up to date. The helper stops when its standard input closes: the tool closes it on Ctrl+C or
+/// Files live in <c>~/.tmqtool/dev/&lt;version&gt;/</c> (<c>TMQTOOL_HOME</c> replaces <c>~/.tmqtool</c>),
+/// the build in its <c>artifacts/</c>; they are rewritten only when their content changes, so that
+/// <c>dotnet run</c> finds the build up to date. The helper stops when its standard input closes: the tool closes it on Ctrl+C or
 /// SIGTERM, and the operating system closes it if the tool dies, so a broker never outlives it.
 /// </remarks>
 internal sealed class HelperApp : IHelperRunner
@@ -141,7 +141,9 @@ internal sealed class HelperApp : IHelperRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "run", "--file", app, "--", request.ToJson() })
+        // The build goes next to the helper, not to the SDK's shared cache: deleting a version's
+        // folder (or TMQTOOL_HOME) deletes its ~100 MB build too.
+        foreach (var argument in new[] { "run", "--file", app, "--artifacts-path", Path.Combine(folder, "artifacts"), "--", request.ToJson() })
         {
             info.ArgumentList.Add(argument);
         }
