@@ -105,7 +105,7 @@ public sealed class KafkaHelperCommandTests
         using var directory = new TempDirectory();
         var helper = new RecordingHelper();
 
-        var result = Run(directory.Path, helper, "produce", "--bootstrap-servers", "kafka-1:9092,[::1]:9093", "--topic", "orders", "--key", "k-{n}", "--value", "{\"a\":\"\u00e9\"}\n", "--header", "x=1=2", "--header", "empty=", "--count", "5", "--timeout", "7");
+        var result = Run(directory.Path, helper, "produce", "--bootstrap-servers", "kafka-1:9092,[::1]:9093", "--topic", "orders", "--key", "k-{n}", "--value", "{\"a\":\"\u00e9\"}\n", "--header", "x=1=2", "--header", "empty=", "--count", "5", "--quiet", "--timeout", "7");
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
         using var json = JsonDocument.Parse(Assert.Single(helper.Requests));
@@ -116,6 +116,7 @@ public sealed class KafkaHelperCommandTests
         Assert.Equal("{\"a\":\"\u00e9\"}\n", root.GetProperty("value").GetString());
         Assert.Equal("""[{"name":"x","value":"1=2"},{"name":"empty","value":""}]""", root.GetProperty("headers").GetRawText());
         Assert.Equal(5, root.GetProperty("count").GetInt32());
+        Assert.True(root.GetProperty("quiet").GetBoolean());
         Assert.Equal(7, root.GetProperty("timeoutSeconds").GetInt32());
     }
 
@@ -129,7 +130,7 @@ public sealed class KafkaHelperCommandTests
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
         Assert.Equal(
-            """{"verb":"produce","bootstrapServers":"127.0.0.1:9092","topic":"orders","key":null,"value":"","headers":[],"count":1,"timeoutSeconds":30}""",
+            """{"verb":"produce","bootstrapServers":"127.0.0.1:9092","topic":"orders","key":null,"value":"","headers":[],"count":1,"quiet":false,"timeoutSeconds":30}""",
             Assert.Single(helper.Requests));
     }
 

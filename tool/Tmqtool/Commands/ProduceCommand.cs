@@ -12,6 +12,7 @@ internal sealed class ProduceCommand
     internal const string Examples = """
           tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --key order-1 --value '{"id":1}'
           tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --key 'order-{n}' --value '{"id":{n}}' --count 100
+          tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --key k7 --value 'm-{n}' --count 10000 --quiet
           tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --value hello --header trace=abc --header source=cli
         """;
 
@@ -52,6 +53,11 @@ internal sealed class ProduceCommand
         HelpName = "n",
     };
 
+    private readonly Option<bool> _quiet = new("--quiet", "-q")
+    {
+        Description = "Print one summary line at the end instead of a line per message.",
+    };
+
     private readonly Option<int> _timeout = new("--timeout")
     {
         Description = $"Seconds to wait for the broker to acknowledge each message, 1 to {MaxTimeoutSeconds}.",
@@ -68,7 +74,7 @@ internal sealed class ProduceCommand
         var verb = new ProduceCommand(environment);
         var command = new Command("produce", "Send messages to a Kafka topic and wait until the broker acknowledges them.")
         {
-            verb._bootstrapServers, verb._topic, verb._key, verb._value, verb._headers, verb._count, verb._timeout,
+            verb._bootstrapServers, verb._topic, verb._key, verb._value, verb._headers, verb._count, verb._quiet, verb._timeout,
         };
         command.SetAction(verb.Execute);
         return command;
@@ -107,6 +113,7 @@ internal sealed class ProduceCommand
             ["value"] = value,
             ["headers"] = headers,
             ["count"] = count,
+            ["quiet"] = parse.GetValue(_quiet),
             ["timeoutSeconds"] = timeout,
         });
     }

@@ -149,6 +149,7 @@ static class Helper
         var key = request.GetProperty("key").GetString();
         var value = request.GetProperty("value").GetString()!;
         var count = request.GetProperty("count").GetInt32();
+        var quiet = request.TryGetProperty("quiet", out var q) && q.GetBoolean();
         var timeout = request.GetProperty("timeoutSeconds").GetInt32();
         var config = new ProducerConfig
         {
@@ -204,7 +205,15 @@ static class Helper
                 return 0;
             }
 
-            Console.WriteLine($"sent {Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(sentMessage.Key)} value={Show(sentMessage.Value)}");
+            if (!quiet)
+            {
+                Console.WriteLine($"sent {Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(sentMessage.Key)} value={Show(sentMessage.Value)}");
+            }
+        }
+
+        if (quiet)
+        {
+            Console.WriteLine($"sent {count} message(s) to {topic}.");
         }
 
         return 0;
