@@ -68,10 +68,7 @@ internal sealed partial class DispatchEngine
         }
 
         partition.Kept--;
-        if (partition.Kept == 0 && partition.Running == 0)
-        {
-            partition.Idle?.TrySetResult();
-        }
+        partition.SignalIfIdle();
     }
 
     /// <summary>A message leaves the buffer. Returns true when the transport should be told capacity is back.</summary>

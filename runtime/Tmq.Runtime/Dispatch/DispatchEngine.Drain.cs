@@ -165,7 +165,7 @@ internal sealed partial class DispatchEngine
                     capacity |= DropQueuedLocked(message, wakes);
                 }
 
-                if (partition.Running > 0 || partition.Kept > 0)
+                if (partition.HasWork)
                 {
                     partition.Idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     waits.Add(partition.Idle.Task);
@@ -245,10 +245,7 @@ internal sealed partial class DispatchEngine
                 }
 
                 partition.Kept = 0;
-                if (partition.Running == 0)
-                {
-                    partition.Idle?.TrySetResult();
-                }
+                partition.SignalIfIdle();
             }
         }
 

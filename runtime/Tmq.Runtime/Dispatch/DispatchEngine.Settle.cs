@@ -184,11 +184,7 @@ internal sealed partial class DispatchEngine
         _running--;
         if (partition.Running == 0)
         {
-            if (partition.Kept == 0)
-            {
-                partition.Idle?.TrySetResult();
-            }
-
+            partition.SignalIfIdle();
             if (partition.Retired)
             {
                 partition.Dispose();

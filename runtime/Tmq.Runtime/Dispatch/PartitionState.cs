@@ -58,6 +58,18 @@ internal sealed class PartitionState : IDisposable
     /// <summary>Completed when <see cref="Running"/> falls to zero while a drain waits.</summary>
     public TaskCompletionSource? Idle { get; set; }
 
+    /// <summary>Running or kept messages remain: a drain of this partition is still waiting.</summary>
+    public bool HasWork => Running > 0 || Kept > 0;
+
+    /// <summary>Completes a waiting drain once neither running nor kept messages remain.</summary>
+    public void SignalIfIdle()
+    {
+        if (!HasWork)
+        {
+            Idle?.TrySetResult();
+        }
+    }
+
     /// <summary>The lowest unfinished offset, or one past the last message when all are final; -1 when nothing was seen.</summary>
     public long Position => Outstanding.Count > 0 ? Outstanding.Peek().Offset : NextOffset;
 
