@@ -32,28 +32,21 @@ internal sealed partial class KafkaConsumerLoop
             positions = [.. _finalPositions.Values.Where(p => _assigned.ContainsKey(p.Partition))];
         }
 
-        if (_abandoned)
-        {
-            Close();
-            return;
-        }
-
         // One last try, logged if refused; the positions are stored, and librdkafka commits stored
-        // offsets when it closes, as a last chance.
-        if (positions.Count == 0 || TryCommit(positions, out _, logFailure: true))
-        {
-            KafkaConsumerLog.Stopped(_logger, _name, Describe(positions));
-        }
-        else
-        {
-            KafkaConsumerLog.StoppedUncommitted(_logger, _name, Describe(positions));
-        }
-
+        // offsets when it closes, as a last chance. Skipped once the host has abandoned this loop.
         if (!_abandoned)
         {
-            Leave();
+            if (positions.Count == 0 || TryCommit(positions, out _, logFailure: true))
+            {
+                KafkaConsumerLog.Stopped(_logger, _name, Describe(positions));
+            }
+            else
+            {
+                KafkaConsumerLog.StoppedUncommitted(_logger, _name, Describe(positions));
+            }
         }
 
+        Leave();
         _assigned.Clear();
         _status.Assigned = 0;
         Close();
@@ -74,6 +67,11 @@ internal sealed partial class KafkaConsumerLoop
     /// </remarks>
     private void Leave()
     {
+        if (_abandoned)
+        {
+            return;
+        }
+
         try
         {
             _consumer.Unsubscribe();
