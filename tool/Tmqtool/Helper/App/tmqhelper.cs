@@ -162,33 +162,59 @@ static class Helper
         };
         using var producer = new ProducerBuilder<byte[]?, byte[]>(config).SetLogHandler(static (_, _) => { }).Build();
 
+        var headers = request.GetProperty("headers").EnumerateArray()
+            .Select(h => (Name: h.GetProperty("name").GetString()!, Value: h.GetProperty("value").GetString()!))
+            .ToArray();
+
         // Up to MaxInFlight sends are under way at once (idempotence keeps each partition's order);
         // acknowledgements are reported in send order.
         const int MaxInFlight = 1000;
-        var inFlight = new Queue<(int N, Message<byte[]?, byte[]> Message, Task<DeliveryResult<byte[]?, byte[]>> Delivery)>();
-        for (var n = 1; n <= count || inFlight.Count > 0; n++)
+        var inFlight = new Queue<(int N, Task<DeliveryResult<byte[]?, byte[]>> Delivery)>();
+        var acknowledged = 0;
+        for (var n = 1; n <= count && !stop.IsCancellationRequested; n++)
         {
-            if (n <= count && !stop.IsCancellationRequested)
+            if (inFlight.Count == MaxInFlight && await ReportOldestAsync() is { } failed)
             {
-                var message = new Message<byte[]?, byte[]>
-                {
-                    Key = key is null ? null : Encoding.UTF8.GetBytes(Number(key, n)),
-                    Value = Encoding.UTF8.GetBytes(Number(value, n)),
-                    Headers = [],
-                };
-                foreach (var header in request.GetProperty("headers").EnumerateArray())
-                {
-                    message.Headers.Add(header.GetProperty("name").GetString()!, Encoding.UTF8.GetBytes(Number(header.GetProperty("value").GetString()!, n)));
-                }
-
-                inFlight.Enqueue((n, message, producer.ProduceAsync(topic, message, CancellationToken.None)));
-                if (inFlight.Count < MaxInFlight && n < count)
-                {
-                    continue;
-                }
+                return failed;
             }
 
-            var (sent, sentMessage, delivery) = inFlight.Dequeue();
+            var message = new Message<byte[]?, byte[]>
+            {
+                Key = key is null ? null : Encoding.UTF8.GetBytes(Number(key, n)),
+                Value = Encoding.UTF8.GetBytes(Number(value, n)),
+                Headers = [],
+            };
+            foreach (var (name, template) in headers)
+            {
+                message.Headers.Add(name, Encoding.UTF8.GetBytes(Number(template, n)));
+            }
+
+            inFlight.Enqueue((n, producer.ProduceAsync(topic, message, CancellationToken.None)));
+        }
+
+        while (inFlight.Count > 0)
+        {
+            if (await ReportOldestAsync() is { } failed)
+            {
+                return failed;
+            }
+        }
+
+        if (acknowledged < count)
+        {
+            Console.Error.WriteLine($"Stopped after {acknowledged} of {count} message(s).");
+        }
+        else if (quiet)
+        {
+            Console.WriteLine($"sent {count} message(s) to {topic}.");
+        }
+
+        return 0;
+
+        // Waits for the oldest send; returns an exit code to stop with, or null to go on.
+        async Task<int?> ReportOldestAsync()
+        {
+            var (sent, delivery) = inFlight.Dequeue();
             DeliveryResult<byte[]?, byte[]> result;
             try
             {
@@ -201,22 +227,18 @@ static class Helper
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"Stopped after {sent - 1} of {count} message(s).");
+                Console.Error.WriteLine($"Stopped after {acknowledged} of {count} message(s).");
                 return 0;
             }
 
+            acknowledged++;
             if (!quiet)
             {
-                Console.WriteLine($"sent {Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(sentMessage.Key)} value={Show(sentMessage.Value)}");
+                Console.WriteLine($"sent {Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(result.Message.Key)} value={Show(result.Message.Value)}");
             }
-        }
 
-        if (quiet)
-        {
-            Console.WriteLine($"sent {count} message(s) to {topic}.");
+            return null;
         }
-
-        return 0;
     }
 
     public static int Tail(JsonElement request, CancellationToken stop)
