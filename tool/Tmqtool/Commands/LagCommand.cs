@@ -61,7 +61,7 @@ internal sealed class LagCommand
             ? KafkaNames.ValidateGroup(g)
             : throw InputException.Missing("--group", KafkaNames.GroupRule, "e.g. --group shop.orders.consumer");
         var timeout = parse.GetValue(_timeout);
-        ProduceCommand.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 10");
+        InputException.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 10");
         return new HelperRequest("lag", new JsonObject
         {
             ["bootstrapServers"] = servers,

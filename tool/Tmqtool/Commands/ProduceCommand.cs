@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Tmqtool.Helper;
 using Tmqtool.Validation;
@@ -102,9 +101,9 @@ internal sealed class ProduceCommand
         }
 
         var count = parse.GetValue(_count);
-        CheckRange("--count", count, 1, MaxCount, "e.g. --count 10");
+        InputException.CheckRange("--count", count, 1, MaxCount, "e.g. --count 10");
         var timeout = parse.GetValue(_timeout);
-        CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 30");
+        InputException.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 30");
         return new HelperRequest("produce", new JsonObject
         {
             ["bootstrapServers"] = servers,
@@ -116,17 +115,5 @@ internal sealed class ProduceCommand
             ["quiet"] = parse.GetValue(_quiet),
             ["timeoutSeconds"] = timeout,
         });
-    }
-
-    /// <summary>Refuses a number outside <paramref name="min"/>..<paramref name="max"/>.</summary>
-    internal static void CheckRange(string option, int value, int min, int max, string fix)
-    {
-        if (value < min || value > max)
-        {
-            throw new InputException(
-                $"{option} {value.ToString(CultureInfo.InvariantCulture)} is out of range.",
-                string.Create(CultureInfo.InvariantCulture, $"a whole number from {min} to {max}"),
-                fix);
-        }
     }
 }

@@ -68,14 +68,14 @@ internal sealed class TailCommand
         if (parse.GetResult(_count) is { Implicit: false })
         {
             count = parse.GetValue(_count);
-            ProduceCommand.CheckRange("--count", count, 1, MaxCount, "e.g. --count 1, or leave it out to read until Ctrl+C");
+            InputException.CheckRange("--count", count, 1, MaxCount, "e.g. --count 1, or leave it out to read until Ctrl+C");
         }
 
         var timeout = 0;
         if (parse.GetResult(_timeout) is { Implicit: false })
         {
             timeout = parse.GetValue(_timeout);
-            ProduceCommand.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 30, or leave it out to wait without a limit");
+            InputException.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 30, or leave it out to wait without a limit");
         }
 
         return new HelperRequest("tail", new JsonObject

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Tmqtool.Validation;
 
 /// <summary>
@@ -26,6 +28,18 @@ internal sealed class InputException : Exception
     /// <summary>The error for an option that has no value.</summary>
     internal static InputException Missing(string option, string rule, string fix) =>
         new($"{option} is required.", rule, fix);
+
+    /// <summary>Refuses a number outside <paramref name="min"/>..<paramref name="max"/>.</summary>
+    internal static void CheckRange(string option, int value, int min, int max, string fix)
+    {
+        if (value < min || value > max)
+        {
+            throw new InputException(
+                $"{option} {value.ToString(CultureInfo.InvariantCulture)} is out of range.",
+                string.Create(CultureInfo.InvariantCulture, $"a whole number from {min} to {max}"),
+                fix);
+        }
+    }
 
     /// <summary>The error for a value that breaks <paramref name="rule"/>; explains a non-ASCII character if there is one.</summary>
     internal static InputException Invalid(string option, string value, string what, string rule, string fix)
