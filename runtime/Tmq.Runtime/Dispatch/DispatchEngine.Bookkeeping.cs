@@ -88,7 +88,7 @@ internal sealed partial class DispatchEngine
     private static void AdvanceLocked(PartitionState partition)
     {
         var outstanding = partition.Outstanding;
-        while (outstanding.Count > 0 && outstanding.Peek().State == MessageState.Finished)
+        while (outstanding.First is { State: MessageState.Finished })
         {
             var done = outstanding.Dequeue();
             done.Owner = null;

@@ -213,6 +213,11 @@ internal sealed partial class DispatchEngine : IDisposable
                 throw new InvalidOperationException($"The buffer is full ({_maxBuffered} messages); the transport must wait for HasCapacity.");
             }
 
+            if (message.Owner is not null)
+            {
+                throw new InvalidOperationException("This message object was enqueued before; the transport must enqueue a new message for each delivery.");
+            }
+
             message.Owner = partition;
             partition.Outstanding.Enqueue(message);
             partition.NextOffset = message.Offset + 1;

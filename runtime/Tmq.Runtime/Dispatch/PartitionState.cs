@@ -26,7 +26,7 @@ internal sealed class PartitionState : IDisposable
     public CancellationToken Token { get; }
 
     /// <summary>Messages not yet committable, in offset order (finished ones leave from the head).</summary>
-    public Queue<TmqMessage> Outstanding { get; } = new();
+    public OutstandingQueue Outstanding { get; } = new();
 
     /// <summary>The key for partition ordering and for messages without a key.</summary>
     public KeyState OrderKey { get; } = new() { Pooled = false };
@@ -71,7 +71,7 @@ internal sealed class PartitionState : IDisposable
     }
 
     /// <summary>The lowest unfinished offset, or one past the last message when all are final; -1 when nothing was seen.</summary>
-    public long Position => Outstanding.Count > 0 ? Outstanding.Peek().Offset : NextOffset;
+    public long Position => Outstanding.First is { } first ? first.Offset : NextOffset;
 
     public void Cancel()
     {

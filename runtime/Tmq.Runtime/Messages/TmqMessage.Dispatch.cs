@@ -8,6 +8,9 @@ public sealed partial class TmqMessage
 {
     internal TmqMessage? Next;
     internal TmqMessage? Prev;
+
+    /// <summary>The next message of the same partition in offset order (<see cref="OutstandingQueue"/>).</summary>
+    internal TmqMessage? NextOutstanding;
     internal PartitionState? Owner;
     internal KeyState? OrderKey;
     internal MessageState State;

@@ -1,0 +1,69 @@
+namespace Tmq.Dispatch;
+
+/// <summary>
+/// A partition's messages that are not yet committable, in offset order: a FIFO threaded through
+/// <see cref="TmqMessage.NextOutstanding"/>. Unlike an array-backed queue it keeps no capacity after
+/// a burst, so a partition costs nothing once its messages are done, however many partitions a
+/// consumer has seen.
+/// </summary>
+internal sealed class OutstandingQueue
+{
+    private TmqMessage? _head;
+    private TmqMessage? _tail;
+
+    public int Count { get; private set; }
+
+    public TmqMessage? First => _head;
+
+    public void Enqueue(TmqMessage message)
+    {
+        message.NextOutstanding = null;
+        if (_tail is null)
+        {
+            _head = message;
+        }
+        else
+        {
+            _tail.NextOutstanding = message;
+        }
+
+        _tail = message;
+        Count++;
+    }
+
+    public TmqMessage Dequeue()
+    {
+        var first = _head ?? throw new InvalidOperationException("The queue is empty.");
+        _head = first.NextOutstanding;
+        if (_head is null)
+        {
+            _tail = null;
+        }
+
+        first.NextOutstanding = null;
+        Count--;
+        return first;
+    }
+
+    public Enumerator GetEnumerator() => new(_head);
+
+    /// <summary>Walks the queue from the head; the queue must not change meanwhile.</summary>
+    public struct Enumerator(TmqMessage? head)
+    {
+        private TmqMessage? _next = head;
+
+        public TmqMessage Current { get; private set; } = null!;
+
+        public bool MoveNext()
+        {
+            if (_next is null)
+            {
+                return false;
+            }
+
+            Current = _next;
+            _next = _next.NextOutstanding;
+            return true;
+        }
+    }
+}
