@@ -12,6 +12,8 @@ internal static class KafkaConsumerConfig
         ["enable.auto.commit"] = "true",
     };
 
+    private const string FetchMaxBytes = "fetch.max.bytes";
+
     public static ConsumerConfig Build(KafkaConsumerOptions options, string group, string clientId)
     {
         var user = Normalize(options.Kafka);
@@ -24,6 +26,16 @@ internal static class KafkaConsumerConfig
         if (!kip848)
         {
             settings["partition.assignment.strategy"] = KafkaConsumerDefaults.AssignmentStrategy;
+        }
+
+        // librdkafka refuses a fetch.max.bytes below message.max.bytes: a user who raises the message
+        // limit (and leaves fetch.max.bytes alone) raises the fetch default with it.
+        if (!user.ContainsKey(FetchMaxBytes)
+            && user.TryGetValue("message.max.bytes", out var messageMax)
+            && long.TryParse(messageMax, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var messageMaxBytes)
+            && messageMaxBytes > long.Parse(settings[FetchMaxBytes], System.Globalization.CultureInfo.InvariantCulture))
+        {
+            settings[FetchMaxBytes] = messageMax;
         }
 
         foreach (var (key, value) in user)

@@ -39,6 +39,34 @@ public sealed class KafkaConsumerBasicsTests
         Assert.Equal(300, CommittedTotal(broker, "orders", "g1", 3));
     }
 
+    [Fact]
+    public async Task Consume_MessageOverTheFetchDefault_WithMessageMaxBytesRaised_IsHandled()
+    {
+        // The consumer's fetch.max.bytes default (1 MiB) must follow a raised message.max.bytes,
+        // or librdkafka refuses the configuration and the service does not start.
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("images", 1);
+        var value = new byte[2_000_000];
+        Random.Shared.NextBytes(value);
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, MessageMaxBytes = 3_000_000 })
+            .SetLogHandler(static (_, _) => { })
+            .Build())
+        {
+            await producer.ProduceAsync("images", new Message<byte[]?, byte[]?> { Key = "big"u8.ToArray(), Value = value });
+        }
+
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler((message, _) =>
+        {
+            received.TrySetResult(message.Value.ToArray());
+            return Task.CompletedTask;
+        });
+        var settings = new Dictionary<string, string?> { ["Tmq:Consumers:main:Kafka:message.max.bytes"] = "3000000" };
+
+        await using var service = await TmqKafkaService.StartAsync(broker, "images", "g-big", handler, settings);
+        Assert.Equal(value, await received.Task.WaitAsync(Timeout));
+    }
+
     internal static async Task ProduceAsync(EmbeddedKafkaBroker broker, string topic, IEnumerable<(string Key, string Value)> messages)
     {
         using var producer = KafkaTestClients.Producer(broker);
