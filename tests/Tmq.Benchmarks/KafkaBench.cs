@@ -247,7 +247,7 @@ internal static class KafkaBench
     /// Runs a Tmq consumer (generic host, <c>AddTmqKafkaConsumer</c>) on <paramref name="topic"/> in a
     /// fresh group until <paramref name="messages"/> messages were handled. The clock starts when
     /// the host starts (building the Confluent consumer and subscribing) and stops when the handler
-    /// finishes the last message.
+    /// finishes the last message. <paramref name="whileRunning"/> runs after that, before the host stops.
     /// </summary>
     public static async Task<RunResult> RunTmqAsync(
         string bootstrap,
@@ -257,7 +257,8 @@ internal static class KafkaBench
         TimeSpan handlerDelay,
         IReadOnlyDictionary<string, string?> consumerSettings,
         IReadOnlyDictionary<string, string> kafka,
-        TimeSpan timeout)
+        TimeSpan timeout,
+        Action? whileRunning = null)
     {
         var handler = new CountingHandler(messages, handlerDelay);
         var listener = new FirstAssignment();
@@ -303,6 +304,7 @@ internal static class KafkaBench
         }
 
         var cpuUsed = CpuSeconds() - cpu;
+        whileRunning?.Invoke();
         await host.StopAsync();
         if (logs.FirstProblem is { } problem)
         {

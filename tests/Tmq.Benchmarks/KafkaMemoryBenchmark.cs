@@ -13,7 +13,9 @@ namespace Tmq.Benchmarks;
 /// Options: <c>--small</c>/<c>--large</c> (200,000/800,000 messages), <c>--partitions</c> (32),
 /// <c>--max-buffered</c> (10,000), <c>--rounds</c> (3; drains alternate small, large), <c>--kafka
 /// key=value</c> (overrides for the Tmq consumer, passed on to each drain), <c>--trace</c> (each drain
-/// samples its RSS and GC heap every 20 ms to stderr). MB here is 10^6 bytes.
+/// samples its RSS, GC heap and glibc malloc arenas every 20 ms to stderr). MB here is 10^6 bytes.
+/// Each drain also reports its live heap after a full GC once the last message is handled, while
+/// the consumer still runs: it must not depend on the backlog's size.
 /// </remarks>
 internal static class KafkaMemoryBenchmark
 {
@@ -73,7 +75,8 @@ internal static class KafkaMemoryBenchmark
 
     private static void Print(string name, Drain drain) =>
         Console.WriteLine(
-            $"{name}: peak {drain.PeakBytes / 1e6:F0} MB (GC committed at end {drain.GcCommittedBytes / 1e6:F0} MB), " +
+            $"{name}: peak {drain.PeakBytes / 1e6:F0} MB (GC committed after the drain {drain.GcCommittedBytes / 1e6:F0} MB, live heap after the drain {drain.LiveHeapBytes / 1e6:F1} MB, " +
+            $"{drain.AllocatedBytes / (double)drain.Messages:F0} B allocated per message), " +
             $"{drain.Messages / drain.Seconds:F0} msg/s, {drain.Seconds:F2} s, CPU {drain.CpuSeconds:F2} s, backpressure pauses {drain.Pauses}");
 
     private static async Task<Drain> DrainInChildAsync(string bootstrap, string topic, string group, int messages, int maxBuffered, IReadOnlyDictionary<string, string> kafka, bool trace)
@@ -98,7 +101,9 @@ internal static class KafkaMemoryBenchmark
             .Select(static l => l.Split(' ', 2))
             .Where(static p => p.Length == 2)
             .ToDictionary(static p => p[0], static p => double.Parse(p[1], CultureInfo.InvariantCulture));
-        return new Drain(messages, (long)values["peak_working_set_bytes"], (long)values["gc_committed_bytes"], values["seconds"], values["cpu_seconds"], (int)values["pauses"]);
+        return new Drain(
+            messages, (long)values["peak_working_set_bytes"], (long)values["gc_committed_bytes"], (long)values["live_heap_bytes"],
+            (long)values["allocated_bytes"], values["seconds"], values["cpu_seconds"], (int)values["pauses"]);
     }
 
     /// <summary>The child side: drains <c>--messages</c> messages with a Tmq consumer, then reports its own peak working set.</summary>
@@ -115,12 +120,24 @@ internal static class KafkaMemoryBenchmark
             ["MaxBufferedMessages"] = maxBuffered.ToString(CultureInfo.InvariantCulture),
         };
         using var trace = args.Contains("--trace") ? StartTrace(topic) : null;
-        var result = await KafkaBench.RunTmqAsync(bootstrap, topic, group, messages, TimeSpan.Zero, settings, KafkaBench.KafkaOverrides(args), TimeSpan.FromMinutes(3));
+        // The live heap after the drain, while the consumer still runs: what it keeps however many
+        // messages went through (a full GC at this point cannot move the peak any more).
+        var liveBytes = 0L;
+        var committedBytes = 0L;
+        var result = await KafkaBench.RunTmqAsync(
+            bootstrap, topic, group, messages, TimeSpan.Zero, settings, KafkaBench.KafkaOverrides(args), TimeSpan.FromMinutes(3),
+            whileRunning: () =>
+            {
+                committedBytes = GC.GetGCMemoryInfo().TotalCommittedBytes;
+                liveBytes = GC.GetTotalMemory(forceFullCollection: true);
+            });
         Console.WriteLine($"peak_working_set_bytes {KafkaBench.PeakWorkingSetBytes()}");
-        Console.WriteLine($"gc_committed_bytes {GC.GetGCMemoryInfo().TotalCommittedBytes}");
+        Console.WriteLine($"gc_committed_bytes {committedBytes}");
         Console.WriteLine($"seconds {result.Elapsed.TotalSeconds.ToString(CultureInfo.InvariantCulture)}");
         Console.WriteLine($"cpu_seconds {result.CpuSeconds.ToString(CultureInfo.InvariantCulture)}");
         Console.WriteLine($"pauses {result.Pauses ?? 0}");
+        Console.WriteLine($"live_heap_bytes {liveBytes}");
+        Console.WriteLine($"allocated_bytes {GC.GetTotalAllocatedBytes()}");
         return 0;
     }
 
@@ -141,16 +158,27 @@ internal static class KafkaMemoryBenchmark
                 }
 
                 var gc = GC.GetGCMemoryInfo();
+                var m = MallInfo2();
                 Console.Error.WriteLine(
                     $"trace {topic} t={System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds:F1}s rss={rss}MB " +
                     $"gc_heap={GC.GetTotalMemory(false) / 1_000_000}MB gc_committed={gc.TotalCommittedBytes / 1_000_000}MB gen0={GC.CollectionCount(0)} gen2={GC.CollectionCount(2)} " +
                     $"after_last_gc(gen0..poh)={string.Join("/", Enumerable.Range(0, gc.GenerationInfo.Length).Select(g => gc.GenerationInfo[g].SizeAfterBytes / 1_000_000))}MB " +
-                    $"threads={System.Diagnostics.Process.GetCurrentProcess().Threads.Count}");
+                    $"threads={System.Diagnostics.Process.GetCurrentProcess().Threads.Count} " +
+                    $"malloc_arena={m.Arena / 1_000_000}MB malloc_mmap={m.Hblkhd / 1_000_000}MB malloc_used={m.Uordblks / 1_000_000}MB malloc_free={m.Fordblks / 1_000_000}MB");
             },
             null,
             TimeSpan.Zero,
             TimeSpan.FromMilliseconds(20));
     }
 
-    private readonly record struct Drain(int Messages, long PeakBytes, long GcCommittedBytes, double Seconds, double CpuSeconds, int Pauses);
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo MallInfo2();
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private readonly struct MallInfo
+    {
+        public readonly nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
+    }
+
+    private readonly record struct Drain(int Messages, long PeakBytes, long GcCommittedBytes, long LiveHeapBytes, long AllocatedBytes, double Seconds, double CpuSeconds, int Pauses);
 }
