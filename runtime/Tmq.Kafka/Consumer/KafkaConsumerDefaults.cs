@@ -32,6 +32,9 @@ public static class KafkaConsumerDefaults
     /// nothing. <c>fetch.wait.max.ms</c> 100 (librdkafka: 500): a partition resumed after a pause
     /// waits at most this long behind a broker's long poll; an idle consumer sends about 10 fetch
     /// requests a second per broker instead of 2.</para>
+    /// <para><c>dotnet.consumer.consume.result.fields</c> <c>headers,timestamp</c> (Confluent.Kafka: all):
+    /// a consumer reads one topic, so the topic name is not decoded into a new string for every
+    /// message (48 of the ~690 bytes allocated per 100 B message).</para>
     /// <para>Measured with these values (and backpressure that waits instead of pausing, see
     /// KafkaConsumerLoop.UpdateCapacity): no-op handler, 1,000,000 x 100 B messages, 3.3x a plain
     /// Confluent.Kafka loop (765k against 229k msg/s, medians of 3); 5 ms handlers over 10,000 keys at
@@ -47,6 +50,7 @@ public static class KafkaConsumerDefaults
         ["fetch.wait.max.ms"] = "100",
         ["auto.commit.interval.ms"] = "1000",
         ["enable.partition.eof"] = "false",
+        ["dotnet.consumer.consume.result.fields"] = "headers,timestamp",
     };
 
     /// <summary>The assignment strategy used with the classic group protocol.</summary>

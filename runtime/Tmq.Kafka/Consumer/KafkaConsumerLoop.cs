@@ -263,7 +263,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         }
 
         var kafka = result.Message;
-        var message = new TmqMessage(result.Topic, kafka.Key ?? ReadOnlyMemory<byte>.Empty, kafka.Value ?? ReadOnlyMemory<byte>.Empty)
+        var message = new TmqMessage(partition.Topic, kafka.Key ?? ReadOnlyMemory<byte>.Empty, kafka.Value ?? ReadOnlyMemory<byte>.Empty)
         {
             Headers = ToHeaders(kafka.Headers),
             Partition = result.Partition.Value,
