@@ -1,3 +1,4 @@
+using System.Globalization;
 using Confluent.Kafka;
 
 namespace Tmq.Kafka;
@@ -32,8 +33,8 @@ internal static class KafkaConsumerConfig
         // limit (and leaves fetch.max.bytes alone) raises the fetch default with it.
         if (!user.ContainsKey(FetchMaxBytes)
             && user.TryGetValue("message.max.bytes", out var messageMax)
-            && long.TryParse(messageMax, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var messageMaxBytes)
-            && messageMaxBytes > long.Parse(settings[FetchMaxBytes], System.Globalization.CultureInfo.InvariantCulture))
+            && long.TryParse(messageMax, NumberStyles.Integer, CultureInfo.InvariantCulture, out var messageMaxBytes)
+            && messageMaxBytes > long.Parse(settings[FetchMaxBytes], CultureInfo.InvariantCulture))
         {
             settings[FetchMaxBytes] = messageMax;
         }
