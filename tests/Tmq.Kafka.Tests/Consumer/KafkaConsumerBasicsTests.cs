@@ -39,11 +39,14 @@ public sealed class KafkaConsumerBasicsTests
         Assert.Equal(300, CommittedTotal(broker, "orders", "g1", 3));
     }
 
-    [Fact]
-    public async Task Consume_MessageOverTheFetchDefault_WithMessageMaxBytesRaised_IsHandled()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("3000000")]
+    public async Task Consume_MessageOverTheFetchDefault_IsHandled(string? messageMaxBytes)
     {
-        // The consumer's fetch.max.bytes default (1 MiB) must follow a raised message.max.bytes,
-        // or librdkafka refuses the configuration and the service does not start.
+        // A 2 MB message is larger than the consumer's fetch.max.bytes default (1 MiB): a Fetch
+        // response still carries one whole batch. A user who raises message.max.bytes must not have
+        // to raise fetch.max.bytes too, or librdkafka refuses the configuration and nothing starts.
         using var broker = EmbeddedKafkaBroker.Start();
         broker.CreateTopic("images", 1);
         var value = new byte[2_000_000];
@@ -61,7 +64,7 @@ public sealed class KafkaConsumerBasicsTests
             received.TrySetResult(message.Value.ToArray());
             return Task.CompletedTask;
         });
-        var settings = new Dictionary<string, string?> { ["Tmq:Consumers:main:Kafka:message.max.bytes"] = "3000000" };
+        var settings = new Dictionary<string, string?> { ["Tmq:Consumers:main:Kafka:message.max.bytes"] = messageMaxBytes };
 
         await using var service = await TmqKafkaService.StartAsync(broker, "images", "g-big", handler, settings);
         Assert.Equal(value, await received.Task.WaitAsync(Timeout));
