@@ -18,10 +18,7 @@ internal sealed partial class DispatchEngine
             wake = ReleaseKeyLocked(message);
             capacity = LeaveBufferLocked();
             AdvanceLocked(partition);
-
-            // Counted while the transport hears of it, so IsQuiescent never reports a message
-            // whose outcome its transport has not recorded yet.
-            Interlocked.Increment(ref _settling);
+            _settled++;
         }
 
         wake?.Set();
@@ -42,10 +39,6 @@ internal sealed partial class DispatchEngine
         catch (Exception ex)
         {
             Log.TransportCallbackFailed(_logger, ex, _name, nameof(IDispatchTransport.OnSettled));
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _settling);
         }
     }
 

@@ -58,7 +58,7 @@ internal sealed partial class DispatchEngine : IDisposable
     private int _buffered;
     private int _running;
     private int _retryWaiting;
-    private int _settling;
+    private long _settled;
     private int _workers;
     private int _targetWorkers;
     private bool _awaitingCapacity;
@@ -98,6 +98,9 @@ internal sealed partial class DispatchEngine : IDisposable
     /// <summary>Handler calls and dead-letter writes running now.</summary>
     public int Running => Volatile.Read(ref _running);
 
+    /// <summary>Messages that reached a final outcome; each is counted before <see cref="IDispatchTransport.OnSettled"/> is called for it.</summary>
+    public long Settled => Volatile.Read(ref _settled);
+
     /// <summary>Buffered level at which a full engine signals <see cref="IDispatchTransport.OnCapacityAvailable"/>: half of <c>MaxBufferedMessages</c>.</summary>
     public int LowWaterMark => _lowWater;
 
@@ -122,9 +125,9 @@ internal sealed partial class DispatchEngine : IDisposable
     }
 
     /// <summary>
-    /// Nothing is running, ready, waiting for a retry or being reported to the transport: every
-    /// buffered message is finished (and its transport told) or held behind a stopped partition.
-    /// Only a new message or a revoke changes that.
+    /// Nothing is running, ready or waiting for a retry: every buffered message is finished or held
+    /// behind a stopped partition. Only a new message or a revoke changes that. A transport that
+    /// must also know it has heard of every outcome compares <see cref="Settled"/> with its own count.
     /// </summary>
     public bool IsQuiescent
     {
@@ -132,7 +135,7 @@ internal sealed partial class DispatchEngine : IDisposable
         {
             lock (_gate)
             {
-                return _ready.Count == 0 && _running == 0 && _retryWaiting == 0 && Volatile.Read(ref _settling) == 0;
+                return _ready.Count == 0 && _running == 0 && _retryWaiting == 0;
             }
         }
     }

@@ -34,9 +34,9 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
     private DispatchEngine? _engine;
     private TaskCompletionSource _changed = NewSignal();
     private int _roundRobin;
-    private static readonly TimeSpan RecheckInterval = TimeSpan.FromMilliseconds(10);
     private int _idleWaiters;
     private long _handledCount;
+    private long _recordedCount;
     private bool _stopped;
 
     /// <summary>Creates a consumer that runs <paramref name="handler"/> with <paramref name="options"/>.</summary>
@@ -190,7 +190,8 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
                 changed = _changed.Task;
             }
 
-            if (_engine is null || _engine.IsQuiescent)
+            // Recorded last: the engine counts an outcome before telling Record, whose signal wakes this loop.
+            if (_engine is null || (_engine.IsQuiescent && _engine.Settled == Interlocked.Read(ref _recordedCount)))
             {
                 return;
             }
@@ -201,8 +202,7 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
                 throw new TimeoutException($"The in-memory consumer still had {_engine.Buffered} unfinished message(s), {_engine.Running} running, after {timeout ?? TimeSpan.FromSeconds(30)}.");
             }
 
-            // A settlement signals before the engine's bookkeeping of it ends: re-check now and then.
-            await Task.WhenAny(changed, Task.Delay(left < RecheckInterval ? left : RecheckInterval));
+            await Task.WhenAny(changed, Task.Delay(left));
         }
     }
 
@@ -263,6 +263,7 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
 
     private void Record(TmqMessage message, MessageOutcome outcome)
     {
+        Interlocked.Increment(ref _recordedCount);
         if (outcome == MessageOutcome.Handled)
         {
             Interlocked.Increment(ref _handledCount);
