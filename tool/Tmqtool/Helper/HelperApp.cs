@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Tmqtool.Packaging;
 using Tmqtool.Templates;
 
 namespace Tmqtool.Helper;
@@ -43,7 +44,7 @@ internal sealed class HelperApp : IHelperRunner
     {
         var version = environment.Versions.Tmq;
         var feed = environment.BundledFeedDirectory;
-        var missing = Packages.Where(p => feed is null || !File.Exists(Path.Combine(feed, $"{p}.{version}.nupkg"))).ToList();
+        var missing = PackageFeed.Resolve(null, environment).FindBundled(Packages, version).Missing;
         if (missing.Count > 0)
         {
             error.WriteLine($"error: this tmqtool carries no {string.Join(" or ", missing)} {version} package (a development build?), and its Kafka helper needs them.");
@@ -285,6 +286,6 @@ internal sealed class HelperApp : IHelperRunner
             error.WriteLine($"  fix:  check that nuget.org can be reached (it restores Confluent.Kafka once), or delete {Escape.Shell(folder)} and try again.");
         }
 
-        return exitCode == ExitCodes.InvalidInput ? ExitCodes.InvalidInput : ExitCodes.UnexpectedFailure;
+        return ExitCodes.UnexpectedFailure;
     }
 }

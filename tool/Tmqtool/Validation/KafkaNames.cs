@@ -5,9 +5,12 @@ namespace Tmqtool.Validation;
 /// <summary>Kafka topic and consumer group names.</summary>
 internal static partial class KafkaNames
 {
-    /// <summary>Kafka's own limit is 249; four characters are kept for the dead-letter suffix ".dlq".</summary>
-    internal const int MaxTopicLength = 249 - 4;
-    internal const int MaxGroupLength = 249;
+    /// <summary>Kafka's own limit for topic names (and ours for group ids).</summary>
+    internal const int MaxNameLength = 249;
+
+    /// <summary>Four characters are kept for the dead-letter suffix ".dlq".</summary>
+    internal const int MaxTopicLength = MaxNameLength - 4;
+    internal const int MaxGroupLength = MaxNameLength;
 
     internal const string TopicRule =
         "1 to 245 characters from [a-zA-Z0-9._-], and not '.' or '..' (Kafka allows 249; 4 are kept for the dead-letter topic '<topic>.dlq')";
@@ -16,7 +19,10 @@ internal static partial class KafkaNames
     /// Kafka itself accepts any group id; we keep the topic charset because the group also lands in
     /// metric labels, file names of dashboards and log lines.
     /// </summary>
-    internal const string GroupRule = "1 to 249 characters from [a-zA-Z0-9._-], and not '.' or '..'";
+    internal const string GroupRule = NameRule;
+
+    /// <summary>Kafka's rule for topic names; <see cref="MaxNameLength"/> characters at most.</summary>
+    private const string NameRule = "1 to 249 characters from [a-zA-Z0-9._-], and not '.' or '..'";
 
     internal static string ValidateTopic(string? value)
     {
@@ -33,7 +39,7 @@ internal static partial class KafkaNames
         return value;
     }
 
-    internal const string AnyTopicRule = "1 to 249 characters from [a-zA-Z0-9._-], and not '.' or '..'";
+    internal const string AnyTopicRule = NameRule;
 
     /// <summary>A topic to produce to, read or create (a dead-letter topic too): Kafka's own rule.</summary>
     internal static string ValidateAnyTopic(string option, string? value, string example)
@@ -52,7 +58,7 @@ internal static partial class KafkaNames
     }
 
     /// <summary>Kafka's own topic rule, without the room kept for ".dlq".</summary>
-    internal static bool IsValidTopicName(string value) => IsValid(value, 249);
+    internal static bool IsValidTopicName(string value) => IsValid(value, MaxNameLength);
 
     internal static string ValidateGroup(string value)
     {

@@ -10,7 +10,7 @@
 // The tool validates every value first and passes one JSON argument. The helper stops on
 // Ctrl+C, SIGTERM, or when its standard input ends (the tool closes it to stop the helper, and
 // a tool that dies closes it too, so no broker outlives it).
-// Exit codes: 0 done, 1 failed (a message says why), 3 timed out.
+// Exit codes: 0 done, 1 failed or timed out (a message says why).
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -162,8 +162,10 @@ static class Helper
         };
         using var producer = new ProducerBuilder<byte[]?, byte[]>(config).SetLogHandler(static (_, _) => { }).Build();
 
+        var keyText = key is null ? null : new Numbered(key);
+        var valueText = new Numbered(value);
         var headers = request.GetProperty("headers").EnumerateArray()
-            .Select(h => (Name: h.GetProperty("name").GetString()!, Value: h.GetProperty("value").GetString()!))
+            .Select(h => (Name: h.GetProperty("name").GetString()!, Value: new Numbered(h.GetProperty("value").GetString()!)))
             .ToArray();
 
         // Up to MaxInFlight sends are under way at once (idempotence keeps each partition's order);
@@ -178,15 +180,16 @@ static class Helper
                 return failed;
             }
 
+            var number = n.ToString(CultureInfo.InvariantCulture);
             var message = new Message<byte[]?, byte[]>
             {
-                Key = key is null ? null : Encoding.UTF8.GetBytes(Number(key, n)),
-                Value = Encoding.UTF8.GetBytes(Number(value, n)),
+                Key = keyText?.Bytes(number),
+                Value = valueText.Bytes(number),
                 Headers = [],
             };
             foreach (var (name, template) in headers)
             {
-                message.Headers.Add(name, Encoding.UTF8.GetBytes(Number(template, n)));
+                message.Headers.Add(name, template.Bytes(number));
             }
 
             inFlight.Enqueue((n, producer.ProduceAsync(topic, message, CancellationToken.None)));
@@ -223,7 +226,7 @@ static class Helper
             catch (ProduceException<byte[]?, byte[]> e)
             {
                 Console.Error.WriteLine($"error: message {sent} of {count} was not sent to {topic} at {config.BootstrapServers}: {e.Error.Reason}.");
-                return e.Error.Code == ErrorCode.Local_MsgTimedOut ? 3 : 1;
+                return 1;
             }
             catch (OperationCanceledException)
             {
@@ -297,7 +300,7 @@ static class Helper
         if (count > 0 && received < count && !stop.IsCancellationRequested)
         {
             Console.Error.WriteLine($"error: received {received} of {count} message(s) from {topic} within {timeout} s.");
-            return 3;
+            return 1;
         }
 
         return 0;
@@ -349,7 +352,7 @@ static class Helper
         output.Append(CultureInfo.InvariantCulture, $"{Position(result.Topic, result.Partition.Value, result.Offset.Value)} key={Show(message.Key)} timestamp={timestamp}\n");
         foreach (var header in message.Headers ?? [])
         {
-            output.Append(CultureInfo.InvariantCulture, $"  header {Show(Encoding.UTF8.GetBytes(header.Key))}={Show(header.GetValueBytes())}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  header {Show(header.Key)}={Show(header.GetValueBytes())}\n");
         }
 
         output.Append(CultureInfo.InvariantCulture, $"  value={Show(message.Value)}");
@@ -359,18 +362,19 @@ static class Helper
     private static string Position(string topic, int partition, long offset) =>
         string.Create(CultureInfo.InvariantCulture, $"{topic}[{partition}]@{offset}");
 
-    /// <summary>"{n}" becomes the message number, so that --count can send distinct messages.</summary>
-    private static string Number(string text, int n) => text.Replace("{n}", n.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    /// <summary>A key, value or header text in which "{n}" becomes the message number, so that --count can send distinct messages; a text without it is encoded once.</summary>
+    private sealed class Numbered(string text)
+    {
+        private readonly byte[]? _fixed = text.Contains("{n}", StringComparison.Ordinal) ? null : Encoding.UTF8.GetBytes(text);
+
+        public byte[] Bytes(string number) => _fixed ?? Encoding.UTF8.GetBytes(text.Replace("{n}", number, StringComparison.Ordinal));
+    }
 
     /// <summary>UTF-8 text on one line: control characters escaped, "(null)" for a missing key or value.</summary>
-    private static string Show(byte[]? bytes)
-    {
-        if (bytes is null)
-        {
-            return "(null)";
-        }
+    private static string Show(byte[]? bytes) => bytes is null ? "(null)" : Show(Encoding.UTF8.GetString(bytes));
 
-        var text = Encoding.UTF8.GetString(bytes);
+    private static string Show(string text)
+    {
         var shown = new StringBuilder(text.Length);
         foreach (var c in text)
         {
