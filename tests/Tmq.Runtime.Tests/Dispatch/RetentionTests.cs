@@ -2,6 +2,14 @@ using Tmq.Tests.Fakes;
 
 namespace Tmq.Tests.Dispatch;
 
+/// <summary>Runs its tests alone: they measure the whole process's heap, which other tests would change meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HeapMeasurement
+{
+    public const string Name = "heap measurement";
+}
+
+[Collection(HeapMeasurement.Name)]
 public sealed class RetentionTests
 {
     [Fact]
