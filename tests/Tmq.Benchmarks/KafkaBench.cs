@@ -28,8 +28,9 @@ internal static class KafkaBench
     public const int KeyCount = 10_000;
     public const int Brokers = 3;
 
-    public static byte[][] MakeKeys(int count) =>
-        [.. Enumerable.Range(0, count).Select(static i => Encoding.UTF8.GetBytes($"key-{i:D5}"))];
+    /// <summary>The <see cref="KeyCount"/> message keys every scenario produces with.</summary>
+    public static byte[][] MakeKeys() =>
+        [.. Enumerable.Range(0, KeyCount).Select(static i => Encoding.UTF8.GetBytes($"key-{i:D5}"))];
 
     /// <summary>
     /// <c>--kafka key=value</c> options (repeatable): librdkafka settings for the Tmq consumer,
@@ -63,12 +64,6 @@ internal static class KafkaBench
     public static string Describe(IReadOnlyDictionary<string, string> overrides) =>
         overrides.Count == 0 ? "none (KafkaConsumerDefaults)" : string.Join(" ", overrides.Select(static o => $"{o.Key}={o.Value}"));
 
-    public static string? Text(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
     /// <summary>The 1-minute load average (the machine has 2 cores; other work shares them).</summary>
     public static string LoadAverage()
     {
@@ -95,17 +90,39 @@ internal static class KafkaBench
     /// <summary>Peak resident set of this process (VmHWM), the Linux "peak working set".</summary>
     public static long PeakWorkingSetBytes()
     {
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        if (StatusBytes("VmHWM:") is { } peak)
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
-                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
-            }
+            return peak;
         }
 
         using var self = Process.GetCurrentProcess();
         return self.PeakWorkingSet64;
+    }
+
+    /// <summary>A kB field of /proc/self/status (VmHWM:, VmRSS:, ...) in bytes, or null where there is none.</summary>
+    public static long? StatusBytes(string field)
+    {
+        if (!File.Exists("/proc/self/status"))
+        {
+            return null;
+        }
+
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(field, StringComparison.Ordinal))
+            {
+                return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The median; the mean of the middle two for an even count.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>Starts this benchmark executable again with <paramref name="args"/> (stdout redirected; stderr inherited).</summary>
@@ -119,15 +136,11 @@ internal static class KafkaBench
             RedirectStandardError = false,
             UseShellExecute = false,
         };
+        info.FileName = path;
         if (Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
             // Run as "dotnet Tmq.Benchmarks.dll": start the same assembly the same way.
-            info.FileName = path;
             info.ArgumentList.Add(Assembly.GetExecutingAssembly().Location);
-        }
-        else
-        {
-            info.FileName = path;
         }
 
         foreach (var arg in args)
@@ -529,9 +542,9 @@ internal sealed class KafkaBrokerHandle : IDisposable
         }
     }
 
-    public static KafkaBrokerHandle Start(int brokers = KafkaBench.Brokers)
+    public static KafkaBrokerHandle Start()
     {
-        var process = KafkaBench.StartSelf(["kafka-broker", "--brokers", brokers.ToString(CultureInfo.InvariantCulture)], redirectInput: true);
+        var process = KafkaBench.StartSelf(["kafka-broker", "--brokers", KafkaBench.Brokers.ToString(CultureInfo.InvariantCulture)], redirectInput: true);
         var line = process.StandardOutput.ReadLine();
         if (line is null || !line.StartsWith("bootstrap ", StringComparison.Ordinal))
         {

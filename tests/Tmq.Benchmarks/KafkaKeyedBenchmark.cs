@@ -24,7 +24,7 @@ internal static class KafkaKeyedBenchmark
         var concurrency = Args.Int(args, "--concurrency", 256);
         var kafka = KafkaBench.KafkaOverrides(args);
         var timeout = TimeSpan.FromMinutes(2);
-        var keys = KafkaBench.MakeKeys(KafkaBench.KeyCount);
+        var keys = KafkaBench.MakeKeys();
         var tmqSettings = new Dictionary<string, string?>
         {
             ["Ordering"] = "Key",

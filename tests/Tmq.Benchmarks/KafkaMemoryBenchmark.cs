@@ -31,7 +31,7 @@ internal static class KafkaMemoryBenchmark
         var rounds = Args.Int(args, "--rounds", 3);
         var kafka = KafkaBench.KafkaOverrides(args);
         var trace = args.Contains("--trace");
-        var keys = KafkaBench.MakeKeys(KafkaBench.KeyCount);
+        var keys = KafkaBench.MakeKeys();
 
         KafkaBench.PrintLoad("kafka-memory.start");
         using var broker = KafkaBrokerHandle.Start();
@@ -53,8 +53,8 @@ internal static class KafkaMemoryBenchmark
 
         var smallPeak = smallDrains.Max(static d => d.PeakBytes) / 1e6;
         var largePeak = largeDrains.Max(static d => d.PeakBytes) / 1e6;
-        var smallMedian = Median(smallDrains) / 1e6;
-        var largeMedian = Median(largeDrains) / 1e6;
+        var smallMedian = KafkaBench.Median(smallDrains.Select(static d => (double)d.PeakBytes)) / 1e6;
+        var largeMedian = KafkaBench.Median(largeDrains.Select(static d => (double)d.PeakBytes)) / 1e6;
         Console.WriteLine($"kafka-memory.max_buffered_messages: {maxBuffered}");
         Console.WriteLine("kafka-memory.measured: peak working set (VmHWM) of the consumer process, from its start until the last message is handled, own process per drain, broker in another");
         Console.WriteLine($"kafka-memory.peak_{Label(small)}: {smallPeak:F0} MB (highest of {rounds}; median {smallMedian:F0} MB)");
@@ -66,12 +66,6 @@ internal static class KafkaMemoryBenchmark
     }
 
     private static string Label(int messages) => messages % 1000 == 0 ? $"{messages / 1000}k" : messages.ToString(CultureInfo.InvariantCulture);
-
-    private static double Median(List<Drain> drains)
-    {
-        var peaks = drains.Select(static d => (double)d.PeakBytes).Order().ToArray();
-        return peaks.Length % 2 == 1 ? peaks[peaks.Length / 2] : (peaks[(peaks.Length / 2) - 1] + peaks[peaks.Length / 2]) / 2;
-    }
 
     private static void Print(string name, Drain drain) =>
         Console.WriteLine(
@@ -109,9 +103,9 @@ internal static class KafkaMemoryBenchmark
     /// <summary>The child side: drains <c>--messages</c> messages with a Tmq consumer, then reports its own peak working set.</summary>
     public static async Task<int> RunDrainChildAsync(string[] args)
     {
-        var bootstrap = KafkaBench.Text(args, "--bootstrap") ?? throw new ArgumentException("--bootstrap is required");
-        var topic = KafkaBench.Text(args, "--topic") ?? throw new ArgumentException("--topic is required");
-        var group = KafkaBench.Text(args, "--group") ?? throw new ArgumentException("--group is required");
+        var bootstrap = Args.Text(args, "--bootstrap") ?? throw new ArgumentException("--bootstrap is required");
+        var topic = Args.Text(args, "--topic") ?? throw new ArgumentException("--topic is required");
+        var group = Args.Text(args, "--group") ?? throw new ArgumentException("--group is required");
         var messages = Args.Int(args, "--messages", 0);
         var maxBuffered = Args.Int(args, "--max-buffered", 10_000);
         var settings = new Dictionary<string, string?>
@@ -150,15 +144,7 @@ internal static class KafkaMemoryBenchmark
         return new Timer(
             _ =>
             {
-                var rss = 0L;
-                foreach (var line in File.ReadLines("/proc/self/status"))
-                {
-                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    {
-                        rss = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
-                    }
-                }
-
+                var rss = (KafkaBench.StatusBytes("VmRSS:") ?? 0) / 1_000_000;
                 var gc = GC.GetGCMemoryInfo();
                 var m = MallInfo2();
                 Console.Error.WriteLine(

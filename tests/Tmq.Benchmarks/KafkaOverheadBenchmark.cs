@@ -25,7 +25,7 @@ internal static class KafkaOverheadBenchmark
         var kafka = KafkaBench.KafkaOverrides(args);
         var plainKafka = KafkaBench.KafkaOverrides(args, "--plain-kafka");
         var timeout = TimeSpan.FromMinutes(3);
-        var keys = KafkaBench.MakeKeys(KafkaBench.KeyCount);
+        var keys = KafkaBench.MakeKeys();
         var tmqSettings = new Dictionary<string, string?> { ["Ordering"] = "Key" };
 
         KafkaBench.PrintLoad("kafka-overhead.start");
@@ -34,7 +34,7 @@ internal static class KafkaOverheadBenchmark
         Console.WriteLine($"kafka-overhead.tmq_kafka_overrides: {KafkaBench.Describe(kafka)}");
         if (plainKafka.Count > 0)
         {
-            Console.WriteLine($"kafka-overhead.plain_kafka_overrides: {string.Join(" ", plainKafka.Select(static o => $"{o.Key}={o.Value}"))} (not the baseline: librdkafka defaults are)");
+            Console.WriteLine($"kafka-overhead.plain_kafka_overrides: {KafkaBench.Describe(plainKafka)} (not the baseline: librdkafka defaults are)");
         }
 
         // Warm up both paths (JIT, pools, connections) on a small topic; not reported.
@@ -59,8 +59,8 @@ internal static class KafkaOverheadBenchmark
 
         var plainBest = plain.Max(static r => r.Rate);
         var tmqBest = tmq.Max(static r => r.Rate);
-        var plainMedian = Median(plain);
-        var tmqMedian = Median(tmq);
+        var plainMedian = KafkaBench.Median(plain.Select(static r => r.Rate));
+        var tmqMedian = KafkaBench.Median(tmq.Select(static r => r.Rate));
         Console.WriteLine("kafka-overhead.measured: from subscription (consumer start) to the last message handled; fresh group per run");
         Console.WriteLine($"kafka-overhead.messages: {messages} messages ({KafkaBench.ValueSize} B values, {KafkaBench.KeyCount} keys, {partitions} partitions)");
         Console.WriteLine($"kafka-overhead.plain.throughput: {plainMedian:F0} msg/s (median of {rounds}; best {plainBest:F0})");
@@ -68,17 +68,11 @@ internal static class KafkaOverheadBenchmark
         Console.WriteLine($"ratio.tmq_vs_plain: {tmqMedian / plainMedian:F2} x (best vs best {tmqBest / plainBest:F2} x; target >= 1.0)");
 
         // CPU per message is steadier than wall time when other work shares the cores.
-        var plainCpu = plain.Select(static r => r.CpuSeconds).Order().ElementAt(rounds / 2) / messages * 1e6;
-        var tmqCpu = tmq.Select(static r => r.CpuSeconds).Order().ElementAt(rounds / 2) / messages * 1e6;
+        var plainCpu = KafkaBench.Median(plain.Select(static r => r.CpuSeconds)) / messages * 1e6;
+        var tmqCpu = KafkaBench.Median(tmq.Select(static r => r.CpuSeconds)) / messages * 1e6;
         Console.WriteLine($"kafka-overhead.plain.cpu_per_message: {plainCpu:F2} us (median; whole process incl. librdkafka threads)");
         Console.WriteLine($"kafka-overhead.tmq.cpu_per_message: {tmqCpu:F2} us (median; whole process incl. librdkafka threads)");
         KafkaBench.PrintLoad("kafka-overhead.end");
         return 0;
-    }
-
-    internal static double Median(List<KafkaBench.RunResult> runs)
-    {
-        var rates = runs.Select(static r => r.Rate).Order().ToArray();
-        return rates.Length % 2 == 1 ? rates[rates.Length / 2] : (rates[(rates.Length / 2) - 1] + rates[rates.Length / 2]) / 2;
     }
 }
