@@ -51,11 +51,9 @@ public sealed class KafkaConsumerBasicsTests
         broker.CreateTopic("images", 1);
         var value = new byte[2_000_000];
         Random.Shared.NextBytes(value);
-        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, MessageMaxBytes = 3_000_000 })
-            .SetLogHandler(static (_, _) => { })
-            .Build())
+        using (var producer = KafkaTestClients.Producer(broker, configure: static c => c.MessageMaxBytes = 3_000_000))
         {
-            await producer.ProduceAsync("images", new Message<byte[]?, byte[]?> { Key = "big"u8.ToArray(), Value = value });
+            await producer.ProduceAsync("images", new Message<byte[]?, byte[]?> { Key = "big"u8.ToArray(), Value = value }).Within(Timeout);
         }
 
         var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);

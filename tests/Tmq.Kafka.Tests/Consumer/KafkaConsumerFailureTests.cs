@@ -55,7 +55,7 @@ public sealed class KafkaConsumerFailureTests
         {
             using var dlq = KafkaTestClients.ReadFromStart(broker, "payments.dlq", 1);
             var dead = KafkaTestClients.ConsumeExactly(dlq, 2, Timeout).ToDictionary(r => Encoding.UTF8.GetString(r.Message.Value!));
-            await Eventually.TrueAsync(() => Task.FromResult(done.Count == 2), Timeout, "flaky and fine were not both handled");
+            await Eventually.TrueAsync(() => done.Count == 2, Timeout, "flaky and fine were not both handled");
             await service.StopAsync();
 
             Assert.Equal(3, attempts["flaky"]);
@@ -115,13 +115,13 @@ public sealed class KafkaConsumerFailureTests
         await fineHandled.Task.WaitAsync(Timeout);
 
         // Several dead-letter writes fail meanwhile; the poison message (offset 0) holds the position.
-        await Eventually.TrueAsync(() => Task.FromResult(CommittedOffset(broker, "jobs", "jobs-svc") == 0), Timeout, "the position should stay at the undead-lettered message");
+        await Eventually.TrueAsync(() => CommittedOffset(broker, "jobs", "jobs-svc") == 0, Timeout, "the position should stay at the undead-lettered message");
         broker.ClearRequestErrors(KafkaApiKey.Produce);
 
         using var dlq = KafkaTestClients.ReadFromStart(broker, "jobs.dlq", 1);
         var dead = Assert.Single(KafkaTestClients.ConsumeExactly(dlq, 1, Timeout));
         Assert.Equal("poison", Encoding.UTF8.GetString(dead.Message.Value!));
-        await Eventually.TrueAsync(() => Task.FromResult(CommittedOffset(broker, "jobs", "jobs-svc") == 2), Timeout, "the position should pass the message once its dead letter is written");
+        await Eventually.TrueAsync(() => CommittedOffset(broker, "jobs", "jobs-svc") == 2, Timeout, "the position should pass the message once its dead letter is written");
     }
 
     private static long CommittedOffset(EmbeddedKafkaBroker broker, string topic, string group)

@@ -56,7 +56,7 @@ public sealed class KafkaConsumerHandoverTests
         }
 
         Task AllHandledAsync(int rounds) => Eventually.TrueAsync(
-            () => Task.FromResult(handled.Count == rounds * MessagesPerRound),
+            () => handled.Count == rounds * MessagesPerRound,
             TimeSpan.FromSeconds(60),
             $"{rounds * MessagesPerRound} messages were not all handled");
 
@@ -79,10 +79,10 @@ public sealed class KafkaConsumerHandoverTests
                 // the assignment after it. Under KIP-848, or if the join was missed, as soon as the
                 // group moves partitions.
                 await Eventually.TrueAsync(
-                    () => Task.FromResult(
+                    () => 
                         newcomerLogs.Events.Any(e => e.EventId == LibrdkafkaEvent && e.Message.Contains("Joining group", StringComparison.Ordinal)) ||
                         oldestLogs.Events.Count(e => e.EventId == RevokedEvent) > revokesBefore ||
-                        newcomer.Status.Assigned > 0),
+                        newcomer.Status.Assigned > 0,
                     TimeSpan.FromSeconds(30),
                     $"round {round}: the group never rebalanced for the new member");
                 await oldest.DisposeAsync();

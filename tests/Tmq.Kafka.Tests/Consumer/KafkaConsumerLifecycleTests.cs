@@ -136,14 +136,14 @@ public sealed class KafkaConsumerLifecycleTests
         });
         var logs = new LogCapture();
         await using var service = await TmqKafkaService.StartAsync(broker, "orders", "outage", handler, logs: logs);
-        await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 50), Timeout, "the first 50 messages were not handled");
+        await Eventually.TrueAsync(() => handled.Count == 50, Timeout, "the first 50 messages were not handled");
 
         broker.SetBrokerDown(1);
-        await Eventually.TrueAsync(() => Task.FromResult(logs.Has(2006)), Timeout, "the consumer never noticed the broker going down");
+        await Eventually.TrueAsync(() => logs.Has(2006), Timeout, "the consumer never noticed the broker going down");
         broker.SetBrokerUp(1);
 
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 50).Select(i => ($"k{i % 5}", $"after-{i}")));
-        await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 100), Timeout, "messages produced after the outage were not handled");
+        await Eventually.TrueAsync(() => handled.Count == 100, Timeout, "messages produced after the outage were not handled");
         await service.StopAsync();
         Assert.Equal(100, KafkaConsumerBasicsTests.CommittedTotal(broker, "orders", "outage", 2));
     }
@@ -173,9 +173,9 @@ public sealed class KafkaConsumerLifecycleTests
         };
         var service = await TmqKafkaService.StartAsync(
             broker, "orders", "gone", handler, settings, services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3)), logs: logs);
-        await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 20), Timeout, "the messages were not handled");
+        await Eventually.TrueAsync(() => handled.Count == 20, Timeout, "the messages were not handled");
         broker.SetBrokerDown(1);
-        await Eventually.TrueAsync(() => Task.FromResult(logs.Has(2006)), Timeout, "the consumer never noticed the broker going down");
+        await Eventually.TrueAsync(() => logs.Has(2006), Timeout, "the consumer never noticed the broker going down");
 
         // The host stops waiting after its 3 s; disposal gives the client ShutdownTimeout + 10 s
         // from the stop, then leaves it behind instead of blocking the process's exit on it.
@@ -189,7 +189,7 @@ public sealed class KafkaConsumerLifecycleTests
         // The abandoned poll thread gets its answer when the commit times out, then closes and
         // destroys the client by itself, without touching the disposed host (which would throw
         // on that thread and end the process).
-        await Eventually.TrueAsync(() => Task.FromResult(!status.Running), TimeSpan.FromSeconds(90), "the abandoned poll thread never finished");
+        await Eventually.TrueAsync(() => !status.Running, TimeSpan.FromSeconds(90), "the abandoned poll thread never finished");
         Assert.DoesNotContain(logs.Events, e => e.EventId == 2013);
     }
 

@@ -27,13 +27,13 @@ public sealed class KafkaConsumerLiveOptionsTests
         var config = (IConfigurationRoot)service.Services.GetRequiredService<IConfiguration>();
         config["Tmq:Consumers:main:Paused"] = "true";
         config.Reload();
-        await Eventually.TrueAsync(() => Task.FromResult(logs.Events.Any(e => e.EventId == 2012 && e.Message.Contains("Paused option", StringComparison.Ordinal))), Timeout, "the consumer did not pause");
+        await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 2012 && e.Message.Contains("Paused option", StringComparison.Ordinal)), Timeout, "the consumer did not pause");
 
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 20).Select(i => ($"k{i}", $"v{i}")));
         Assert.Empty(handled);
 
         config["Tmq:Consumers:main:Paused"] = "false";
         config.Reload();
-        await Eventually.TrueAsync(() => Task.FromResult(handled.Count == 20), Timeout, "messages were not handled after resuming");
+        await Eventually.TrueAsync(() => handled.Count == 20, Timeout, "messages were not handled after resuming");
     }
 }

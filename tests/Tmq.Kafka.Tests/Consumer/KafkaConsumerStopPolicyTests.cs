@@ -38,7 +38,7 @@ public sealed class KafkaConsumerStopPolicyTests
 
         var health = service.Services.GetRequiredService<HealthCheckService>();
         await Eventually.TrueAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Unhealthy, Timeout, "the consumer never reported unhealthy");
-        await Eventually.TrueAsync(() => Task.FromResult(logs.Has(2012)), Timeout, "the halted partition was not paused");
+        await Eventually.TrueAsync(() => logs.Has(2012), Timeout, "the halted partition was not paused");
         var report = await health.CheckHealthAsync();
         Assert.Contains("Stop policy", report.Entries["tmq-consumer-main"].Description, StringComparison.Ordinal);
 

@@ -8,8 +8,8 @@ internal sealed class LogCapture : ILoggerProvider
 {
     public ConcurrentQueue<(LogLevel Level, int EventId, string Message)> Events { get; } = new();
 
-    /// <summary>Keep Debug events too (with <c>Kafka:debug</c> set, librdkafka's debug log).</summary>
-    public bool Debug { get; init; }
+    /// <summary>Keep Debug events too (with <c>Kafka:debug</c> set, librdkafka's debug log); on by default under TMQ_KAFKA_DEBUG.</summary>
+    public bool Debug { get; init; } = Environment.GetEnvironmentVariable("TMQ_KAFKA_DEBUG") is { Length: > 0 };
 
     public bool Has(int eventId) => Events.Any(e => e.EventId == eventId);
 
@@ -19,14 +19,12 @@ internal sealed class LogCapture : ILoggerProvider
     {
     }
 
-    private static readonly bool Debugging = Environment.GetEnvironmentVariable("TMQ_KAFKA_DEBUG") is { Length: > 0 };
-
     private sealed class Logger(LogCapture owner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= (Debugging || owner.Debug ? LogLevel.Debug : LogLevel.Information);
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= (owner.Debug ? LogLevel.Debug : LogLevel.Information);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

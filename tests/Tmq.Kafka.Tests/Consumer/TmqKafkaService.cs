@@ -97,7 +97,7 @@ internal sealed class TmqKafkaService : IAsyncDisposable
 
     /// <summary>Waits until the consumer holds at least one partition.</summary>
     public Task WaitForAssignmentAsync(TimeSpan? timeout = null) =>
-        Fakes.Eventually.TrueAsync(() => Task.FromResult(Status.Assigned > 0), timeout ?? TimeSpan.FromSeconds(30), "the consumer was never assigned a partition");
+        Fakes.Eventually.TrueAsync(() => Status.Assigned > 0, timeout ?? TimeSpan.FromSeconds(30), "the consumer was never assigned a partition");
 
     public Task StopAsync() => _host.StopAsync();
 

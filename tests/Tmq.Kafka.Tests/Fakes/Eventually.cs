@@ -13,6 +13,9 @@ internal static class Eventually
         }
     }
 
+    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string because) =>
+        TrueAsync(() => Task.FromResult(condition()), timeout, because);
+
     /// <summary>
     /// Repeats <paramref name="send"/> until it succeeds, for sends with a deliberately short
     /// delivery timeout that may expire while the client is still connecting (slow CI machines).

@@ -5,8 +5,9 @@ namespace Tmq.Kafka.Tests.Fakes;
 /// <summary>Confluent clients tuned for the embedded broker: short timeouts and backoffs so tests stay fast.</summary>
 internal static class KafkaTestClients
 {
-    public static IProducer<byte[]?, byte[]?> Producer(EmbeddedKafkaBroker broker, int messageTimeoutMs = 10_000, bool idempotent = true) =>
-        new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+    public static IProducer<byte[]?, byte[]?> Producer(EmbeddedKafkaBroker broker, int messageTimeoutMs = 10_000, bool idempotent = true, Action<ProducerConfig>? configure = null)
+    {
+        var config = new ProducerConfig
         {
             BootstrapServers = broker.BootstrapServers,
             EnableIdempotence = idempotent,
@@ -17,7 +18,10 @@ internal static class KafkaTestClients
             ReconnectBackoffMaxMs = 500,
             RetryBackoffMs = 50,
             RetryBackoffMaxMs = 500,
-        }).SetLogHandler(static (_, _) => { }).Build();
+        };
+        configure?.Invoke(config);
+        return new ProducerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+    }
 
     /// <summary>A group consumer; the broker's initial rebalance delay is zero, so it is assigned at once.</summary>
     public static IConsumer<byte[]?, byte[]?> GroupConsumer(EmbeddedKafkaBroker broker, string group) =>

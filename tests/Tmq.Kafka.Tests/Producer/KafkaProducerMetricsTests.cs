@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Tmq.Kafka.Tests.Fakes;
 using Tmq.Telemetry;
 
 namespace Tmq.Kafka.Tests.Producer;
@@ -27,7 +28,7 @@ public sealed class KafkaProducerMetricsTests
         {
             for (var i = 0; i < 3; i++)
             {
-                await producer.SendAsync("metered-sends", "k"u8.ToArray(), "v"u8.ToArray());
+                await producer.SendAsync("metered-sends", "k"u8.ToArray(), "v"u8.ToArray()).Within(TimeSpan.FromSeconds(30));
             }
         }
 
