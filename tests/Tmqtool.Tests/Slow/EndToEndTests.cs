@@ -108,23 +108,22 @@ public sealed class EndToEndTests(InstalledTool tool)
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The worker's /metrics once it shows a handled message (the gauges need one collection after the consumer started).</summary>
+    /// <summary>The worker's /metrics once it shows the dead-lettered message (the gauges need one collection after the consumer started).</summary>
     private static async Task<string> ScrapeAsync(int port)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var text = "";
-        for (var i = 0; i < 20; i++)
+        var deadline = DateTime.UtcNow + Step;
+        while (true)
         {
-            text = await http.GetStringAsync(new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/metrics"));
+            var text = await http.GetStringAsync(new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/metrics"));
             if (text.Contains("tmq_outcome=\"dead_letter\"", StringComparison.Ordinal))
             {
-                break;
+                return text;
             }
 
-            await Task.Delay(500);
+            Assert.True(DateTime.UtcNow < deadline, $"No dead_letter outcome on /metrics within {Step}:\n{text}");
+            await Task.Delay(200);
         }
-
-        return text;
     }
 
     private string Tmqtool(params string[] arguments) => tool.Run(tool.Executable, arguments, tool.WorkDirectory);

@@ -23,8 +23,7 @@ public sealed class GeneratedProjectBuildTests(InstalledTool tool)
         Assert.DoesNotContain("warning", service.NewOutput, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(" 0 Warning(s)", service.BuildOutput, StringComparison.Ordinal);
 
-        var test = ProcessRunner.Run("dotnet", ["test", "-c", "Release", "--no-build"], service.Folder, InstalledTool.Limit);
-        Assert.True(test.ExitCode == 0, $"The generated {mqType} project's tests fail:\n{test.Output}");
-        Assert.Contains("Passed!", test.Output, StringComparison.Ordinal);
+        var output = tool.Run("dotnet", ["test", "-c", "Release", "--no-build"], service.Folder);
+        Assert.Contains("Passed!", output, StringComparison.Ordinal);
     }
 }
