@@ -36,7 +36,7 @@ internal sealed partial class KafkaConsumerLoop
         // offsets when it closes, as a last chance. Skipped once the host has abandoned this loop.
         if (!_abandoned)
         {
-            if (positions.Count == 0 || TryCommit(positions, out _, logFailure: true))
+            if (TryCommit(positions, out _, logFailure: true))
             {
                 KafkaConsumerLog.Stopped(_logger, _name, Describe(positions));
             }

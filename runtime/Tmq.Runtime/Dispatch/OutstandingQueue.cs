@@ -11,8 +11,6 @@ internal sealed class OutstandingQueue
     private TmqMessage? _head;
     private TmqMessage? _tail;
 
-    public int Count { get; private set; }
-
     public TmqMessage? First => _head;
 
     public void Enqueue(TmqMessage message)
@@ -28,7 +26,6 @@ internal sealed class OutstandingQueue
         }
 
         _tail = message;
-        Count++;
     }
 
     public TmqMessage Dequeue()
@@ -41,7 +38,6 @@ internal sealed class OutstandingQueue
         }
 
         first.NextOutstanding = null;
-        Count--;
         return first;
     }
 
