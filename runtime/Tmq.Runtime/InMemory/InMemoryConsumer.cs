@@ -263,7 +263,6 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
 
     private void Record(TmqMessage message, MessageOutcome outcome)
     {
-        Interlocked.Increment(ref _recordedCount);
         if (outcome == MessageOutcome.Handled)
         {
             Interlocked.Increment(ref _handledCount);
@@ -276,6 +275,8 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
             }
         }
 
+        // Counted once recorded: WaitForIdleAsync compares this with the engine's Settled.
+        Interlocked.Increment(ref _recordedCount);
         Signal();
     }
 }
