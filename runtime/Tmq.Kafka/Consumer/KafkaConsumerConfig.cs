@@ -14,6 +14,10 @@ internal static class KafkaConsumerConfig
     };
 
     private const string FetchMaxBytes = "fetch.max.bytes";
+    private const string MessageMaxBytes = "message.max.bytes";
+
+    /// <summary>The lowest message.max.bytes librdkafka accepts.</summary>
+    private const long MinMessageMaxBytes = 1000;
 
     public static ConsumerConfig Build(KafkaConsumerOptions options, string group, string clientId)
     {
@@ -29,14 +33,20 @@ internal static class KafkaConsumerConfig
             settings["partition.assignment.strategy"] = KafkaConsumerDefaults.AssignmentStrategy;
         }
 
-        // librdkafka refuses a fetch.max.bytes below message.max.bytes: a user who raises the message
-        // limit (and leaves fetch.max.bytes alone) raises the fetch default with it.
-        if (!user.ContainsKey(FetchMaxBytes)
-            && user.TryGetValue("message.max.bytes", out var messageMax)
-            && long.TryParse(messageMax, NumberStyles.Integer, CultureInfo.InvariantCulture, out var messageMaxBytes)
-            && messageMaxBytes > long.Parse(settings[FetchMaxBytes], CultureInfo.InvariantCulture))
+        // librdkafka refuses a fetch.max.bytes below message.max.bytes. A user who sets only one of
+        // the two moves the other's default with it: raising the message limit raises the fetch
+        // default, lowering the fetch limit lowers the message default (for a consumer it bounds only
+        // the requests it sends, which are small).
+        var userFetch = Bytes(user, FetchMaxBytes);
+        var userMessage = Bytes(user, MessageMaxBytes);
+        if (userFetch is null && userMessage > Bytes(settings, FetchMaxBytes))
         {
-            settings[FetchMaxBytes] = messageMax;
+            settings[FetchMaxBytes] = user[MessageMaxBytes];
+        }
+
+        if (userMessage is null && userFetch < Bytes(settings, MessageMaxBytes))
+        {
+            settings[MessageMaxBytes] = Math.Max(userFetch.Value, MinMessageMaxBytes).ToString(CultureInfo.InvariantCulture);
         }
 
         foreach (var (key, value) in user)
@@ -51,6 +61,9 @@ internal static class KafkaConsumerConfig
 
         return new ConsumerConfig(settings);
     }
+
+    private static long? Bytes(Dictionary<string, string> settings, string key) =>
+        settings.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
 
     /// <summary>Keys as librdkafka spells them: an underscore stands for a dot (environment variables cannot hold dots).</summary>
     public static Dictionary<string, string> Normalize(IReadOnlyDictionary<string, string> settings)

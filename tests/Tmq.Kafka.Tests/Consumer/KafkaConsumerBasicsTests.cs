@@ -40,20 +40,23 @@ public sealed class KafkaConsumerBasicsTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("3000000")]
-    public async Task Consume_MessageOverTheFetchDefault_IsHandled(string? messageMaxBytes)
+    [InlineData(null, null)]
+    [InlineData("message.max.bytes", "3000000")]
+    [InlineData("fetch.max.bytes", "262144")]
+    public async Task Consume_MessageOverTheFetchDefault_IsHandled(string? key, string? value)
     {
-        // A 2 MB message is larger than the consumer's fetch.max.bytes default (1 MiB): a Fetch
-        // response still carries one whole batch. A user who raises message.max.bytes must not have
-        // to raise fetch.max.bytes too, or librdkafka refuses the configuration and nothing starts.
+        // A 2 MB message is larger than the consumer's fetch.max.bytes default (512 KiB): a Fetch
+        // response still carries one whole batch. librdkafka refuses a fetch.max.bytes below
+        // message.max.bytes, so a user who sets one of the two must not have to set the other too,
+        // or nothing starts: raising the message limit raises the fetch default, lowering the fetch
+        // limit lowers the message default.
         using var broker = EmbeddedKafkaBroker.Start();
         broker.CreateTopic("images", 1);
-        var value = new byte[2_000_000];
-        Random.Shared.NextBytes(value);
+        var payload = new byte[2_000_000];
+        Random.Shared.NextBytes(payload);
         using (var producer = KafkaTestClients.Producer(broker, configure: static c => c.MessageMaxBytes = 3_000_000))
         {
-            await producer.ProduceAsync("images", new Message<byte[]?, byte[]?> { Key = "big"u8.ToArray(), Value = value }).Within(Timeout);
+            await producer.ProduceAsync("images", new Message<byte[]?, byte[]?> { Key = "big"u8.ToArray(), Value = payload }).Within(Timeout);
         }
 
         var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,10 +65,10 @@ public sealed class KafkaConsumerBasicsTests
             received.TrySetResult(message.Value.ToArray());
             return Task.CompletedTask;
         });
-        var settings = new Dictionary<string, string?> { ["Tmq:Consumers:main:Kafka:message.max.bytes"] = messageMaxBytes };
+        var settings = key is null ? null : new Dictionary<string, string?> { [$"Tmq:Consumers:main:Kafka:{key}"] = value };
 
         await using var service = await TmqKafkaService.StartAsync(broker, "images", "g-big", handler, settings);
-        Assert.Equal(value, await received.Task.WaitAsync(Timeout));
+        Assert.Equal(payload, await received.Task.WaitAsync(Timeout));
     }
 
     internal static async Task ProduceAsync(EmbeddedKafkaBroker broker, string topic, IEnumerable<(string Key, string Value)> messages)
