@@ -27,7 +27,7 @@ public static class KafkaConsumerDefaults
     /// it bounds only the requests it sends); set either and the other follows when left unset.</para>
     /// <para>Draining a 200k and an 800k backlog (no-op handler), these settings lowered the
     /// process's peak from 137-140 / 160-169 MB (50,000 messages, 50 MiB) to 102-111 / 115-131 MB
-    /// with a 1 MiB fetch and about 100 / 106-112 MB with 512 KiB, with the same throughput.</para>
+    /// with a 1 MiB fetch and 98-105 / 105-112 MB with 512 KiB, with the same throughput.</para>
     /// <para><c>fetch.queue.backoff.ms</c> 10 (librdkafka: 1,000): once the queue thresholds are
     /// reached a partition's fetcher backs off this long before checking again; the default stalls
     /// each partition for a second (a plain loop with a 20,000-message threshold ran at 115k msg/s
@@ -39,9 +39,9 @@ public static class KafkaConsumerDefaults
     /// a consumer reads one topic, so the topic name is not decoded into a new string for every
     /// message (48 of the ~690 bytes allocated per 100 B message).</para>
     /// <para>Measured with these values (and backpressure that waits instead of pausing, see
-    /// KafkaConsumerLoop.UpdateCapacity): no-op handler, 1,000,000 x 100 B messages, 3.7x a plain
-    /// Confluent.Kafka loop (844k against 230k msg/s, medians of 3); 5 ms handlers over 10,000 keys at
-    /// Concurrency 256, 251x the sequential plain loop.</para>
+    /// KafkaConsumerLoop.UpdateCapacity): no-op handler, 1,000,000 x 100 B messages, 3.9x a plain
+    /// Confluent.Kafka loop (863k against 219k msg/s, medians of 3); 5 ms handlers over 10,000 keys at
+    /// Concurrency 256, 243x the sequential plain loop.</para>
     /// </summary>
     public static IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
