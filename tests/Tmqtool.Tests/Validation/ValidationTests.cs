@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Tmqtool.Tests.Support;
 using Tmqtool.Validation;
 
 namespace Tmqtool.Tests.Validation;
@@ -48,6 +50,73 @@ public sealed class ValidationTests
     [InlineData("Shop.Class")]
     [InlineData("Shop.orders_v2")]
     public void ProjectName_Valid_IsAccepted(string name) => Assert.Equal(name, ProjectName.Validate(name));
+
+    [Theory]
+    [InlineData("shop.task.worker", "Task")]
+    [InlineData("shop.assert.worker", "Assert")]
+    [InlineData("host.orders", "Host")]
+    public void ProjectName_FromPsmWithASegmentTheGeneratedCodeNames_IsRefused(string psm, string segment)
+    {
+        var error = Assert.Throws<InputException>(() => ProjectName.Validate(Psm.ToProjectName(psm), derivedFrom: psm));
+        Assert.Contains($"'{segment}' would hide", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A project-name segment equal to a simple name that the generated C# looks up breaks the build
+    /// (inside namespace Shop.Task.Worker, Task is the namespace Shop.Task). Every such name in the
+    /// golden files must be reserved, so that a template change that names a new type is caught here.
+    /// </summary>
+    [Fact]
+    public void ProjectName_Reserved_CoversEverySimpleNameInTheGeneratedCode()
+    {
+        // Names that are found before any namespace: members of the generated classes.
+        string[] classMembers = ["Timeout"];
+        var files = Directory.GetFiles(RepositoryPaths.Golden, "*.cs.golden", SearchOption.AllDirectories);
+        Assert.NotEmpty(files);
+        var missing = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var projectSegments = Path.GetFileName(Path.GetDirectoryName(file)!).Split('.');
+            foreach (var name in SimpleNames(File.ReadAllText(file)))
+            {
+                if (!ProjectName.Reserved.Contains(name) && !projectSegments.Contains(name) && !classMembers.Contains(name))
+                {
+                    missing.Add(name);
+                }
+            }
+        }
+
+        Assert.Empty(missing);
+    }
+
+    /// <summary>
+    /// Capitalised identifiers that C# resolves by simple-name lookup: not after a '.', not a named
+    /// argument or initialiser (Name = ...), not a method call by name (except after new or '['),
+    /// outside comments and string literals.
+    /// </summary>
+    private static IEnumerable<string> SimpleNames(string code)
+    {
+        code = Regex.Replace(code, "\"\"\"[\\s\\S]*?\"\"\"", "\"\"");
+        code = Regex.Replace(code, "\\$?\"(?:[^\"\\\\\\n]|\\\\.)*\"", "\"\"");
+        code = Regex.Replace(code, "//.*", string.Empty);
+        foreach (Match match in Regex.Matches(code, @"(?<![\w.])[A-Z]\w*"))
+        {
+            var after = code.AsSpan(match.Index + match.Length);
+            var trimmed = after.TrimStart();
+            if (trimmed.StartsWith("=") && !trimmed.StartsWith("=="))
+            {
+                continue;
+            }
+
+            var before = code[..match.Index].TrimEnd();
+            if (trimmed.StartsWith("(") && !before.EndsWith("new", StringComparison.Ordinal) && !before.EndsWith('['))
+            {
+                continue;
+            }
+
+            yield return match.Value;
+        }
+    }
 
     [Theory]
     [InlineData("shop\u200B.orders", "U+200B")]

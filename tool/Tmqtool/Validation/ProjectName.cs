@@ -17,12 +17,18 @@ internal static partial class ProjectName
     private const string Example = "e.g. --name Shop.Orders.Consumer";
 
     /// <summary>
-    /// Segments that would shadow a namespace or type the generated code uses (inside
-    /// <c>namespace Shop.System</c>, <c>System.Text</c> means <c>Shop.System.Text</c>).
+    /// Segments that would shadow a namespace or type the generated code names. Inside
+    /// <c>namespace Shop.Task.Worker</c>, <c>Task</c> means the namespace <c>Shop.Task</c> before any
+    /// using directive is looked at, so the generated handler would not build (and inside
+    /// <c>namespace Shop.System</c>, <c>System.Text</c> means <c>Shop.System.Text</c>). Every simple
+    /// name the generated C# looks up is here; a test reads the golden files to keep it so.
     /// </summary>
-    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
+    internal static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal)
     {
-        "System", "Microsoft", "Tmq", "Xunit", "MessageHandler", "MessageHandlerTests", "Program",
+        "System", "Microsoft", "Tmq", "Xunit", "OpenTelemetry", "Program",
+        "MessageHandler", "MessageHandlerTests", "IMessageHandler", "TmqMessage", "PermanentFailureException",
+        "InMemoryConsumer", "ConsumerOptions", "Task", "CancellationToken", "TimeSpan", "ArgumentNullException",
+        "ILogger", "LoggerMessage", "LogLevel", "NullLogger", "Host", "Assert", "Fact",
     };
 
     /// <summary>Device names Windows refuses as the first part of a file name (CON.csproj cannot exist).</summary>
