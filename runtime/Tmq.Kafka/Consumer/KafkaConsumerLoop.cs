@@ -88,13 +88,24 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
             new("messaging.consumer.group.name", settings.Group),
             new("messaging.system", "kafka"),
         ];
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(settings.Config)
-            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
-            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
-            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
-            .SetErrorHandler((_, error) => OnError(error))
-            .SetLogHandler((_, message) => OnLog(message))
-            .Build();
+        try
+        {
+            _consumer = new ConsumerBuilder<byte[]?, byte[]?>(settings.Config)
+                .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+                .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
+                .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+                .SetErrorHandler((_, error) => OnError(error))
+                .SetLogHandler((_, message) => OnLog(message))
+                .Build();
+        }
+        catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
+        {
+            // The original is not attached as the inner exception: librdkafka may quote a value.
+            var path = ConsumerOptionsValidator.ConsumerPath(_name);
+            throw new InvalidOperationException(
+                $"librdkafka refused the settings of consumer {_name}: {KafkaConfigRedaction.Scrub(ex.Message, settings.Config)} "
+                + $"Check {path}:Kafka in appsettings.json or the environment (keys are librdkafka property names, see its CONFIGURATION.md).");
+        }
     }
 
     /// <summary>Completes when the poll thread has finished (after the final commit and leaving the group).</summary>

@@ -20,10 +20,23 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
 
     void ITransportOptionsValidation.Validate(string path, List<string> errors)
     {
+        var env = path.Replace(":", "__", StringComparison.Ordinal);
+        if (!string.IsNullOrWhiteSpace(Topic) && !KafkaTopicName.IsValid(Topic))
+        {
+            errors.Add($"{path}:Topic is \"{Topic}\"; a Kafka topic name is {KafkaTopicName.Rule}. Fix it in appsettings.json (or the environment variable {env}__Topic).");
+        }
+        else if (!string.IsNullOrWhiteSpace(Topic) && DeadLetter is not null && DeadLetter.ResolveTopic(Topic) is var deadLetters && !KafkaTopicName.IsValid(deadLetters))
+        {
+            var problem = string.IsNullOrWhiteSpace(DeadLetter.Topic)
+                ? $"is not set, so it is the topic plus \".dlq\" (\"{deadLetters}\"), which is not a Kafka topic name ({KafkaTopicName.Rule}); set a shorter one"
+                : $"is \"{DeadLetter.Topic}\"; a Kafka topic name is {KafkaTopicName.Rule}";
+            errors.Add($"{path}:DeadLetter:Topic {problem}. Fix it in appsettings.json (or the environment variable {env}__DeadLetter__Topic).");
+        }
+
         var settings = KafkaConsumerConfig.Normalize(Kafka);
         if (!settings.TryGetValue("bootstrap.servers", out var servers) || string.IsNullOrWhiteSpace(servers))
         {
-            errors.Add($"{path}:Kafka:bootstrap.servers is missing; the consumer needs the brokers to connect to, e.g. \"localhost:9092\". Set it in appsettings.json or as the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__Kafka__bootstrap_servers.");
+            errors.Add($"{path}:Kafka:bootstrap.servers is missing; the consumer needs the brokers to connect to, e.g. \"localhost:9092\". Set it in appsettings.json or as the environment variable {env}__Kafka__bootstrap_servers.");
         }
 
         foreach (var owned in KafkaConsumerConfig.Owned)

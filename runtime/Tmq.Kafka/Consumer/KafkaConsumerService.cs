@@ -24,6 +24,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
     private KafkaConsumerLoop? _loop;
     private KafkaProducer? _deadLetterProducer;
     private IDisposable? _optionsChanges;
+    private IDisposable? _rejectedChanges;
     private IDisposable? _gauges;
     private ILogger? _logger;
     private long _stopRequested;
@@ -113,6 +114,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
                 _loop.OptionsChanged();
             }
         });
+        _rejectedChanges = LiveOptionsWatch.Start<KafkaConsumerOptions>(_services, _name, logger);
         _gauges = metrics.Register(_loop);
         _engine.Start();
         _loop.Start(_engine);
@@ -143,6 +145,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _optionsChanges?.Dispose();
+        _rejectedChanges?.Dispose();
         _gauges?.Dispose();
         if (Interlocked.Exchange(ref _loop, null) is { } loop)
         {

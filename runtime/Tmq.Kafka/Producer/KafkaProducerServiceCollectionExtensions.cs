@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,9 @@ public static class KafkaProducerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddTmqCore();
-        var options = services.AddOptions<KafkaProducerOptions>().BindConfiguration(sectionPath);
+        var options = services.AddOptions<KafkaProducerOptions>()
+            .Configure<IConfiguration>((_, configuration) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, sectionPath, typeof(KafkaProducerOptions), Options.Options.DefaultName))
+            .BindConfiguration(sectionPath);
         if (configure is not null)
         {
             options.Configure(configure);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -44,7 +45,11 @@ public static class TmqServiceCollectionExtensions
         }
 
         services.AddTmqCore();
-        services.AddOptions<TOptions>(name).BindConfiguration(ConsumerOptionsValidator.ConsumerPath(name)).ValidateOnStart();
+        var path = ConsumerOptionsValidator.ConsumerPath(name);
+        services.AddOptions<TOptions>(name)
+            .Configure<IConfiguration>((_, configuration) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, path, typeof(TOptions), name))
+            .BindConfiguration(path)
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, ConsumerOptionsValidator<TOptions>>());
         var status = new ConsumerStatus(name);
         services.AddKeyedSingleton(name, status);

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(1008, LogLevel.Error, "Consumer {Consumer}: the transport's callback {Callback} threw; the engine continues.")]
     public static partial void TransportCallbackFailed(ILogger logger, Exception exception, string consumer, string callback);
+
+    [LoggerMessage(1010, LogLevel.Warning, "Consumer {Consumer}: the changed settings are not applied, the consumer keeps its current ones: {Errors}")]
+    public static partial void SettingsChangeRejected(ILogger logger, string consumer, string errors);
 }

@@ -36,4 +36,45 @@ public sealed class KafkaConsumerLiveOptionsTests
         config.Reload();
         await Eventually.TrueAsync(() => handled.Count == 20, Timeout, "messages were not handled after resuming");
     }
+
+    [Fact]
+    public async Task LiveChange_Invalid_IsReportedAndNotApplied()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 1);
+        var handled = new ConcurrentQueue<string>();
+        var handler = new DelegateHandler((message, _) =>
+        {
+            handled.Enqueue(message.ValueAsString());
+            return Task.CompletedTask;
+        });
+        var logs = new LogCapture();
+        await using var service = await TmqKafkaService.StartAsync(broker, "orders", "live-bad", handler, logs: logs);
+        await service.WaitForAssignmentAsync();
+
+        var config = (IConfigurationRoot)service.Services.GetRequiredService<IConfiguration>();
+        config["Tmq:Consumers:main:Concurrency"] = "0";
+        try
+        {
+            config.Reload();
+        }
+        catch (AggregateException)
+        {
+            // The options monitor throws the rejection at whoever reloads; a file watcher drops it.
+        }
+
+        await Eventually.TrueAsync(
+            () => logs.Events.Any(e => e.EventId == 1010 && e.Message.Contains("Tmq:Consumers:main:Concurrency is 0", StringComparison.Ordinal)),
+            Timeout,
+            "the rejected change was not reported");
+        Assert.DoesNotContain(logs.Events, e => e.EventId == 1007);
+
+        // The consumer goes on with its previous settings.
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 5).Select(i => ($"k{i}", $"v{i}")));
+        await Eventually.TrueAsync(() => handled.Count == 5, Timeout, "messages were not handled after the rejected change");
+
+        config["Tmq:Consumers:main:Concurrency"] = "4";
+        config.Reload();
+        await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 1007), Timeout, "the valid change was not applied");
+    }
 }

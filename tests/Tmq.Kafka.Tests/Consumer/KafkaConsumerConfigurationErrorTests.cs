@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Tmq.Kafka.Tests.Consumer;
+
+/// <summary>
+/// Bad configuration stops the start with one message per bad setting: its path, its value, the
+/// rule and where to fix it. No broker is needed: nothing gets far enough to connect.
+/// </summary>
+public sealed class KafkaConsumerConfigurationErrorTests
+{
+    [Fact]
+    public async Task Start_ValuesThatDoNotConvert_NameEverySettingAndItsValidValues()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        {
+            ["Tmq:Consumers:main:Ordering"] = "Random",
+            ["Tmq:Consumers:main:MaxBufferedMessages"] = "lots",
+            ["Tmq:Consumers:main:ShutdownTimeout"] = "soon",
+            ["Tmq:Consumers:main:Paused"] = "maybe",
+            ["Tmq:Consumers:main:Retry:OnExhausted"] = "Ignore",
+            ["Tmq:Consumers:main:Retry:Multiplier"] = "two",
+        }));
+
+        Assert.Equal(
+            [
+                "Tmq:Consumers:main:Ordering is \"Random\"; it must be one of Key, Partition, None. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Ordering).",
+                "Tmq:Consumers:main:MaxBufferedMessages is \"lots\"; it must be a whole number. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__MaxBufferedMessages).",
+                "Tmq:Consumers:main:Retry:Multiplier is \"two\"; it must be a number, e.g. 1.5. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Retry__Multiplier).",
+                "Tmq:Consumers:main:Retry:OnExhausted is \"Ignore\"; it must be one of DeadLetter, Stop. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Retry__OnExhausted).",
+                "Tmq:Consumers:main:ShutdownTimeout is \"soon\"; it must be a duration as hh:mm:ss, e.g. \"00:00:30\". Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__ShutdownTimeout).",
+                "Tmq:Consumers:main:Paused is \"maybe\"; it must be true or false. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Paused).",
+            ],
+            ex.Failures);
+    }
+
+    [Theory]
+    [InlineData("bad topic", "Tmq:Consumers:main:Topic is \"bad topic\"; a Kafka topic name is 1 to 249 characters")]
+    [InlineData("..", "Tmq:Consumers:main:Topic is \"..\"; a Kafka topic name is")]
+    public async Task Start_TopicThatKafkaRefuses_NamesTheSetting(string topic, string expected)
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Topic"] = topic }));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_DeadLetterTopicThatKafkaRefuses_NamesTheSetting()
+    {
+        var explicitName = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => StartAsync(new() { ["Tmq:Consumers:main:DeadLetter:Topic"] = "bad dlq" }));
+        Assert.Contains("Tmq:Consumers:main:DeadLetter:Topic is \"bad dlq\"; a Kafka topic name is", explicitName.Message, StringComparison.Ordinal);
+
+        // The default dead-letter topic adds ".dlq": a topic of 246 characters or more leaves no room.
+        var derived = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => StartAsync(new() { ["Tmq:Consumers:main:Topic"] = new string('t', 246) }));
+        Assert.Contains("Tmq:Consumers:main:DeadLetter:Topic is not set, so it is the topic plus \".dlq\"", derived.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_PropertyLibrdkafkaDoesNotKnow_NamesTheKafkaSection()
+    {
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => StartAsync(new() { ["Tmq:Consumers:main:Kafka:no.such.prop"] = "1" }));
+        Assert.Contains("no.such.prop", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Check Tmq:Consumers:main:Kafka", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task StartAsync(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var config = new Dictionary<string, string?>
+        {
+            ["Tmq:Service"] = "tests.kafka.config",
+            ["Tmq:Consumers:main:Topic"] = "orders",
+            ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = "127.0.0.1:9",
+        };
+        foreach (var (key, value) in settings)
+        {
+            config[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Services.AddTmqKafkaConsumer<NoOpHandler>();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    private sealed class NoOpHandler : IMessageHandler
+    {
+        public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
