@@ -101,6 +101,38 @@ public sealed class EndToEndTests(InstalledTool tool)
         }
     }
 
+    [SlowFact]
+    public async Task Tool_KafkaWorker_BadSetting_ExitsWithCode1NamingIt()
+    {
+        var service = tool.Service("kafka");
+        var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
+        using var worker = ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Tmq__Consumers__main__Kafka__bootstrap.servers"] = "127.0.0.1:9",
+            ["Tmq__Producer__BootstrapServers"] = "127.0.0.1:9",
+            ["Tmq__Consumers__main__Concurrency"] = "-1",
+            ["Metrics__Prometheus__Port"] = "0",
+        });
+        var lines = new LineReader(worker);
+        try
+        {
+            await worker.WaitForExitAsync().WaitAsync(Step);
+        }
+        finally
+        {
+            if (!worker.HasExited)
+            {
+                worker.Kill(entireProcessTree: true);
+            }
+        }
+
+        // Exit code 1 and the host's log of the setting; not the runtime's abort (134) on an unhandled exception.
+        await lines.WaitForAsync(l => l.Contains("Tmq:Consumers:main:Concurrency is -1; it must be between 1 and", StringComparison.Ordinal), Step);
+        Assert.True(worker.ExitCode == 1, $"The worker exited with {worker.ExitCode}:\n{lines}");
+        Assert.DoesNotContain(lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

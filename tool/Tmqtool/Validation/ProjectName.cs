@@ -27,7 +27,7 @@ internal static partial class ProjectName
     {
         "System", "Microsoft", "Tmq", "Xunit", "OpenTelemetry", "Program",
         "MessageHandler", "MessageHandlerTests", "IMessageHandler", "TmqMessage", "PermanentFailureException",
-        "InMemoryConsumer", "ConsumerOptions", "Task", "CancellationToken", "TimeSpan", "ArgumentNullException",
+        "InMemoryConsumer", "ConsumerOptions", "Task", "CancellationToken", "TimeSpan", "ArgumentNullException", "Exception", "Environment",
         "ILogger", "LoggerMessage", "LogLevel", "NullLogger", "Host", "Assert", "Fact",
     };
 
