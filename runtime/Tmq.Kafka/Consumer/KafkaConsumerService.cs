@@ -98,6 +98,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
             Transport = _loop,
             Options = () => _current,
             Group = group,
+            MessagingSystem = "kafka",
             TimeProvider = time,
             Logger = logger,
             Metrics = metrics,

@@ -89,6 +89,7 @@ internal sealed partial class DispatchEngine : IDisposable
             new("tmq.consumer", _name),
             new("messaging.destination.name", options.Topic),
             new("messaging.consumer.group.name", _group),
+            .. settings.MessagingSystem is { } system ? [new KeyValuePair<string, object?>("messaging.system", system)] : Array.Empty<KeyValuePair<string, object?>>(),
         ];
     }
 

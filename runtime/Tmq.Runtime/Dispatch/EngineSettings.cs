@@ -21,6 +21,9 @@ internal sealed class EngineSettings
     /// <summary>The consumer group or NSQ channel, for dead-letter metadata and telemetry.</summary>
     public string? Group { get; init; }
 
+    /// <summary>The <c>messaging.system</c> of the telemetry (kafka, nsq); none when null.</summary>
+    public string? MessagingSystem { get; init; }
+
     /// <summary>Hand failed messages back to the broker with a delay (NSQ REQ) instead of retrying in place.</summary>
     public bool RequeueRetries { get; init; }
 

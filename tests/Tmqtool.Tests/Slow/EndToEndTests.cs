@@ -75,6 +75,13 @@ public sealed class EndToEndTests(InstalledTool tool)
                 Assert.True(metrics.Contains(series, StringComparison.Ordinal), $"/metrics has no {series}:\n{metrics}");
             }
 
+            // Every series of the consumer carries the messaging system, the engine's as well as the transport's.
+            foreach (var name in new[] { "tmq_consumer_outcomes_total{", "messaging_process_duration_seconds_count{", "tmq_consumer_lag{" })
+            {
+                var line = metrics.Split('\n').First(l => l.StartsWith(name, StringComparison.Ordinal));
+                Assert.Contains("messaging_system=\"kafka\"", line, StringComparison.Ordinal);
+            }
+
             await StopAsync(worker, TimeSpan.FromSeconds(40));
             Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
             Assert.Contains(workerLines.Lines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
