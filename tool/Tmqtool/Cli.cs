@@ -55,7 +55,8 @@ internal static class Cli
         {
             foreach (var parseError in parse.Errors)
             {
-                error.WriteLine("error: " + parseError.Message);
+                // System.CommandLine names the CLR type ("as expected type 'System.Int32'").
+                error.WriteLine("error: " + parseError.Message.Replace("as expected type 'System.Int32'", "as a whole number", StringComparison.Ordinal));
             }
 
             var verb = parse.CommandResult.Command == root ? "" : " " + parse.CommandResult.Command.Name;

@@ -45,6 +45,7 @@ public sealed class KafkaHelperCommandTests
         { "produce a header without '='", ["produce", "-b", Servers, "--topic", "orders", "--value", "v", "--header", "trace"], "--header 'trace' is not a valid header" },
         { "produce a header without a name", ["produce", "-b", Servers, "--topic", "orders", "--value", "v", "--header", "=v"], "--header '=v' is not a valid header" },
         { "produce zero messages", ["produce", "-b", Servers, "--topic", "orders", "--value", "v", "--count", "0"], "--count 0 is out of range" },
+        { "produce a word for a count", ["produce", "-b", Servers, "--topic", "orders", "--value", "v", "--count", "abc"], "Cannot parse argument 'abc' for option '--count' as a whole number" },
         { "produce with no timeout", ["produce", "-b", Servers, "--topic", "orders", "--value", "v", "--timeout", "0"], "--timeout 0 is out of range" },
 
         // tail
