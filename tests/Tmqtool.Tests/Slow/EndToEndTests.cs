@@ -88,6 +88,8 @@ public sealed class EndToEndTests(InstalledTool tool)
 
             var lag = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", Group);
             Assert.Contains($"group={Group} topic={Topic} committed=4 lag=0", lag, StringComparison.Ordinal);
+            var neverCommitted = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", "nobody");
+            Assert.Contains($"group=nobody topic={Topic} committed=none lag=4", neverCommitted, StringComparison.Ordinal);
 
             await StopAsync(broker, TimeSpan.FromSeconds(30));
             Assert.True(broker.ExitCode == 0, $"tmqtool dev kafka exited with {broker.ExitCode}:\n{brokerLines}");

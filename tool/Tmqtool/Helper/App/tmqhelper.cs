@@ -327,18 +327,23 @@ static class Helper
         var partitions = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
         var committed = consumer.Committed(partitions, timeout).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
         long totalCommitted = 0, totalLag = 0;
+        var anyCommitted = false;
         Console.WriteLine($"{"partition",9} {"committed",12} {"end",12} {"lag",12}");
         foreach (var partition in partitions)
         {
-            var end = consumer.QueryWatermarkOffsets(partition, timeout).High.Value;
+            var watermarks = consumer.QueryWatermarkOffsets(partition, timeout);
+            var end = watermarks.High.Value;
             var position = committed.TryGetValue(partition.Partition.Value, out var c) && c >= 0 ? c : (long?)null;
-            var lag = end - (position ?? 0);
+
+            // Without a commit a Tmq consumer starts from the oldest message still kept (its auto.offset.reset is earliest).
+            var lag = Math.Max(0, end - (position ?? watermarks.Low.Value));
+            anyCommitted |= position is not null;
             totalCommitted += position ?? 0;
             totalLag += lag;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{partition.Partition.Value,9} {(position is null ? "-" : position.Value.ToString(CultureInfo.InvariantCulture)),12} {end,12} {lag,12}"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"group={group} topic={topic} committed={totalCommitted} lag={totalLag}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"group={group} topic={topic} committed={(anyCommitted ? totalCommitted.ToString(CultureInfo.InvariantCulture) : "none")} lag={totalLag}"));
         return 0;
     }
 
