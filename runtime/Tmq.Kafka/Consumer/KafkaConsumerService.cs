@@ -182,11 +182,20 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A dead letter carries the original value, which may be larger than a producer's 1 MB default
+    /// limit: the consumer reads such messages without any setting. The client does not refuse it,
+    /// so the dead-letter topic's own limit decides (a write it refuses is retried, and logged with
+    /// the reason, while the original stays uncommitted).
+    /// </summary>
+    private const string DeadLetterMessageMaxBytes = "100000000";
+
     /// <summary>The dead-letter producer talks to the same cluster as the consumer, with the same credentials.</summary>
     private static KafkaProducerOptions DeadLetterProducerOptions(KafkaConsumerOptions options)
     {
         var settings = KafkaConsumerConfig.Normalize(options.Kafka);
         var producer = new KafkaProducerOptions { BootstrapServers = settings["bootstrap.servers"] };
+        producer.Kafka["message.max.bytes"] = DeadLetterMessageMaxBytes;
         foreach (var (key, value) in settings)
         {
             if (key.StartsWith("security.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal) ||

@@ -124,6 +124,31 @@ public sealed class KafkaConsumerFailureTests
         await Eventually.TrueAsync(() => CommittedOffset(broker, "jobs", "jobs-svc") == 2, Timeout, "the position should pass the message once its dead letter is written");
     }
 
+    [Fact]
+    public async Task PermanentFailure_MessageOverAMegabyte_IsDeadLettered()
+    {
+        // A topic may hold messages larger than a producer's 1 MB default message.max.bytes; the
+        // consumer reads them without raising anything, so its dead-letter producer must be able to
+        // write them too, or the partition would hold at that message forever.
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("images", 1);
+        broker.CreateTopic("images.dlq", 1);
+        var value = new byte[2_000_000];
+        Random.Shared.NextBytes(value);
+        using (var producer = KafkaTestClients.Producer(broker, configure: static c => c.MessageMaxBytes = 3_000_000))
+        {
+            await producer.ProduceAsync("images", new Message<byte[]?, byte[]?> { Key = "big"u8.ToArray(), Value = value }).Within(Timeout);
+        }
+
+        var handler = new DelegateHandler((_, _) => throw new PermanentFailureException("unreadable image"));
+        await using var service = await TmqKafkaService.StartAsync(broker, "images", "images-svc", handler);
+
+        using var dlq = KafkaTestClients.ReadFromStart(broker, "images.dlq", 1);
+        var dead = Assert.Single(KafkaTestClients.ConsumeExactly(dlq, 1, Timeout));
+        Assert.Equal(value, dead.Message.Value);
+        await Eventually.TrueAsync(() => CommittedOffset(broker, "images", "images-svc") == 1, Timeout, "the position should pass the dead-lettered message");
+    }
+
     private static long CommittedOffset(EmbeddedKafkaBroker broker, string topic, string group)
     {
         using var consumer = KafkaTestClients.GroupConsumer(broker, group);
