@@ -17,7 +17,7 @@ internal static class KafkaConsumerConfig
     private const string MessageMaxBytes = "message.max.bytes";
 
     /// <summary>The lowest message.max.bytes librdkafka accepts.</summary>
-    private const long MinMessageMaxBytes = 1000;
+    public const long MinMessageMaxBytes = 1000;
 
     public static ConsumerConfig Build(KafkaConsumerOptions options, string group, string clientId)
     {

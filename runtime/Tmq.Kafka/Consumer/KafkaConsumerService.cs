@@ -64,7 +64,12 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
         var config = KafkaConsumerConfig.Build(options, group, clientId);
 
-        _deadLetterProducer = new KafkaProducer(DeadLetterProducerOptions(options), loggerFactory.CreateLogger("Tmq.Kafka.DeadLetter"), service, metrics);
+        _deadLetterProducer = new KafkaProducer(
+            DeadLetterProducerOptions(options),
+            loggerFactory.CreateLogger("Tmq.Kafka.DeadLetter"),
+            service,
+            metrics,
+            $"{ConsumerOptionsValidator.ConsumerPath(_name)}:Kafka (consumer {_name}'s dead-letter producer takes its security, sasl, ssl and socket settings)");
         _loop = new KafkaConsumerLoop(new KafkaConsumerLoopSettings
         {
             Name = _name,

@@ -43,6 +43,16 @@ internal static class KafkaConfigRedaction
         return text.ToString();
     }
 
+    /// <summary>
+    /// librdkafka's refusal of a setting, scrubbed of secret values (it may quote a rejected value)
+    /// and ended as a sentence, so that the advice after it reads as one.
+    /// </summary>
+    public static string Refusal(string message, IEnumerable<KeyValuePair<string, string>> settings)
+    {
+        var text = Scrub(message, settings).TrimEnd();
+        return text.EndsWith('.') ? text : text + ".";
+    }
+
     /// <summary>Removes every secret value from <paramref name="message"/> (librdkafka may quote a rejected value).</summary>
     public static string Scrub(string message, IEnumerable<KeyValuePair<string, string>> settings)
     {

@@ -32,7 +32,12 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
     private readonly CancellationTokenSource _abandon = new();
     private int _disposed;
 
-    public KafkaProducer(KafkaProducerOptions options, ILogger? logger = null, string? serviceName = null, TmqMetrics? metrics = null)
+    /// <param name="options">The producer's settings.</param>
+    /// <param name="logger">Where the client's errors and logs go.</param>
+    /// <param name="serviceName">The default client.id.</param>
+    /// <param name="metrics">Where sends are counted.</param>
+    /// <param name="settingsSource">Where the settings come from, named when librdkafka refuses one. <value>Defaults to Tmq:Producer.</value></param>
+    public KafkaProducer(KafkaProducerOptions options, ILogger? logger = null, string? serviceName = null, TmqMetrics? metrics = null, string? settingsSource = null)
     {
         _metrics = metrics;
         ArgumentNullException.ThrowIfNull(options);
@@ -58,8 +63,8 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
         {
             // The original is not attached as the inner exception: librdkafka may quote a value.
             throw new ArgumentException(
-                "The Kafka producer settings were rejected: " + KafkaConfigRedaction.Scrub(ex.Message, config)
-                + " Check Tmq:Producer and its Kafka section (keys are librdkafka property names).", nameof(options));
+                "The Kafka producer settings were rejected: " + KafkaConfigRedaction.Refusal(ex.Message, config)
+                + $" Check {settingsSource ?? KafkaProducerOptions.SectionName + " and its Kafka section"} (keys are librdkafka property names).", nameof(options));
         }
     }
 

@@ -38,7 +38,8 @@ public static class KafkaProducerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<KafkaProducerOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger("Tmq.Kafka.Producer"),
             sp.GetService<IOptions<TmqOptions>>()?.Value.Service,
-            sp.GetService<Tmq.Telemetry.TmqMetrics>()));
+            sp.GetService<Tmq.Telemetry.TmqMetrics>(),
+            $"{sectionPath} and its Kafka section"));
         services.TryAddSingleton<ITmqProducer>(sp => sp.GetRequiredService<KafkaProducer>());
         return services;
     }

@@ -7,7 +7,7 @@ namespace Tmq;
 
 /// <summary>
 /// Checks that every value under an options section converts to its property's type, before the
-/// configuration binder sees it. The binder's own error ("Failed to convert configuration value
+/// configuration binder sees it (and that a duration is written with a ':'). The binder's own error ("Failed to convert configuration value
 /// 'Random' at '...:Ordering' to type 'Tmq.OrderingMode'") names neither the valid values nor the
 /// fix, and it stops at the first bad value.
 /// </summary>
@@ -51,12 +51,20 @@ internal static class ConfigurationTypeCheck
         : type == typeof(int) || type == typeof(long) ? "it must be a whole number"
         : type == typeof(double) ? "it must be a number, e.g. 1.5"
         : type == typeof(bool) ? "it must be true or false"
-        : type == typeof(TimeSpan) ? "it must be a duration as hh:mm:ss, e.g. \"00:00:30\""
+        : type == typeof(TimeSpan) ? "it must be a duration as hh:mm:ss, e.g. \"00:00:30\" (a bare number would mean days)"
         : null;
 
-    /// <summary>The conversion the configuration binder makes.</summary>
+    /// <summary>
+    /// The conversion the configuration binder makes, except that a duration needs a ':'. The
+    /// binder reads "20" as 20 days, where whoever wrote it almost surely meant seconds.
+    /// </summary>
     private static bool Converts(Type type, string value)
     {
+        if (type == typeof(TimeSpan) && !value.Contains(':', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
         try
         {
             TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);

@@ -36,6 +36,11 @@ internal static class LiveOptionsWatch
             {
                 Log.SettingsChangeRejected(logger, name, string.Join(" ", ex.Failures));
             }
+            catch (InvalidOperationException ex)
+            {
+                // The configuration binder's own failures.
+                Log.SettingsChangeRejected(logger, name, ex.Message);
+            }
         });
     }
 }

@@ -24,21 +24,47 @@ public sealed class KafkaConsumerConfigurationErrorTests
             ["Tmq:Consumers:main:Retry:Multiplier"] = "two",
         }));
 
-        Assert.Equal(
-            [
-                "Tmq:Consumers:main:Ordering is \"Random\"; it must be one of Key, Partition, None. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Ordering).",
-                "Tmq:Consumers:main:MaxBufferedMessages is \"lots\"; it must be a whole number. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__MaxBufferedMessages).",
-                "Tmq:Consumers:main:Retry:Multiplier is \"two\"; it must be a number, e.g. 1.5. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Retry__Multiplier).",
-                "Tmq:Consumers:main:Retry:OnExhausted is \"Ignore\"; it must be one of DeadLetter, Stop. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Retry__OnExhausted).",
-                "Tmq:Consumers:main:ShutdownTimeout is \"soon\"; it must be a duration as hh:mm:ss, e.g. \"00:00:30\". Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__ShutdownTimeout).",
-                "Tmq:Consumers:main:Paused is \"maybe\"; it must be true or false. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Paused).",
-            ],
-            ex.Failures);
+        string[] expected =
+        [
+            "Tmq:Consumers:main:Ordering is \"Random\"; it must be one of Key, Partition, None. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Ordering).",
+            "Tmq:Consumers:main:MaxBufferedMessages is \"lots\"; it must be a whole number. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__MaxBufferedMessages).",
+            "Tmq:Consumers:main:Retry:Multiplier is \"two\"; it must be a number, e.g. 1.5. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Retry__Multiplier).",
+            "Tmq:Consumers:main:Retry:OnExhausted is \"Ignore\"; it must be one of DeadLetter, Stop. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Retry__OnExhausted).",
+            "Tmq:Consumers:main:ShutdownTimeout is \"soon\"; it must be a duration as hh:mm:ss, e.g. \"00:00:30\" (a bare number would mean days). Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__ShutdownTimeout).",
+            "Tmq:Consumers:main:Paused is \"maybe\"; it must be true or false. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Paused).",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), ex.Failures.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_DurationAsABareNumber_IsRefusedRatherThanReadAsDays()
+    {
+        // The configuration binder reads "20" as 20 days; a revoke drain of 10 days would hold a rebalance.
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:RevokeDrainTimeout"] = "10" }));
+        Assert.Contains("Tmq:Consumers:main:RevokeDrainTimeout is \"10\"; it must be a duration as hh:mm:ss", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_FetchLimitBelowLibrdkafkasFloor_NamesTheSetting()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:fetch.max.bytes"] = "500" }));
+        Assert.Contains("Tmq:Consumers:main:Kafka:fetch.max.bytes is 500; librdkafka needs it to be at least message.max.bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_SecuritySettingLibrdkafkaRefuses_NamesTheConsumersKafkaSection()
+    {
+        // The dead-letter producer takes the consumer's security settings: its refusal must point there too.
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:security.protocol"] = "bogus" }));
+        Assert.Contains("security.protocol", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Check Tmq:Consumers:main:Kafka", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tmq:Producer", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("bad topic", "Tmq:Consumers:main:Topic is \"bad topic\"; a Kafka topic name is 1 to 249 characters")]
     [InlineData("..", "Tmq:Consumers:main:Topic is \"..\"; a Kafka topic name is")]
+    [InlineData("^orders-.*", "a regular expression subscription is not supported")]
     public async Task Start_TopicThatKafkaRefuses_NamesTheSetting(string topic, string expected)
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Topic"] = topic }));
@@ -56,6 +82,10 @@ public sealed class KafkaConsumerConfigurationErrorTests
         var derived = await Assert.ThrowsAsync<OptionsValidationException>(
             () => StartAsync(new() { ["Tmq:Consumers:main:Topic"] = new string('t', 246) }));
         Assert.Contains("Tmq:Consumers:main:DeadLetter:Topic is not set, so it is the topic plus \".dlq\"", derived.Message, StringComparison.Ordinal);
+
+        // With the Stop policy nothing is dead-lettered: the unused default name is no reason to refuse.
+        using var stopping = Build(new() { ["Tmq:Consumers:main:Topic"] = new string('t', 246), ["Tmq:Consumers:main:Retry:OnExhausted"] = "Stop" });
+        Assert.Equal(new string('t', 246), stopping.Services.GetRequiredService<IOptionsMonitor<KafkaConsumerOptions>>().Get("main").Topic);
     }
 
     [Fact]
@@ -68,6 +98,13 @@ public sealed class KafkaConsumerConfigurationErrorTests
     }
 
     private static async Task StartAsync(Dictionary<string, string?> settings)
+    {
+        using var host = Build(settings);
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var config = new Dictionary<string, string?>
@@ -83,9 +120,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
 
         builder.Configuration.AddInMemoryCollection(config);
         builder.Services.AddTmqKafkaConsumer<NoOpHandler>();
-        using var host = builder.Build();
-        await host.StartAsync();
-        await host.StopAsync();
+        return builder.Build();
     }
 
     private sealed class NoOpHandler : IMessageHandler

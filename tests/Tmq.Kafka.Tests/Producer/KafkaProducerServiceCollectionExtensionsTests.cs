@@ -43,4 +43,20 @@ public sealed class KafkaProducerServiceCollectionExtensionsTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Tmq:Producer:BootstrapServers", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AddTmqKafkaProducer_ValueThatDoesNotConvert_FailsAtStartNamingTheValidValues()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tmq:Producer:BootstrapServers"] = "127.0.0.1:9",
+            ["Tmq:Producer:Compression"] = "brotli",
+        });
+        builder.Services.AddTmqKafkaProducer();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Tmq:Producer:Compression is \"brotli\"; it must be one of None, Gzip, Snappy, Lz4, Zstd", ex.Message, StringComparison.Ordinal);
+    }
 }
