@@ -91,13 +91,17 @@ public sealed class ValidationTests
 
     /// <summary>
     /// Capitalised identifiers that C# resolves by simple-name lookup: not after a '.', not a named
-    /// argument or initialiser (Name = ...), not a method call by name (except after new or '['),
-    /// outside comments and string literals.
+    /// argument, initialiser or declaration (Name = ..., Name => ...), not a method call by name
+    /// (except after new or '['), outside comments and string literals (but inside interpolation holes).
     /// </summary>
     private static IEnumerable<string> SimpleNames(string code)
     {
         code = Regex.Replace(code, "\"\"\"[\\s\\S]*?\"\"\"", "\"\"");
-        code = Regex.Replace(code, "\\$?\"(?:[^\"\\\\\\n]|\\\\.)*\"", "\"\"");
+
+        // A string literal goes; an interpolated one leaves the code in its holes (up to a format or alignment).
+        code = Regex.Replace(code, "\\$?\"(?:[^\"\\\\\\n]|\\\\.)*\"", literal => literal.Value.StartsWith('$')
+            ? " " + string.Join(" ", Regex.Matches(literal.Value, @"(?<!\{)\{([^{}:,]*)").Select(hole => hole.Groups[1].Value)) + " "
+            : "\"\"");
         code = Regex.Replace(code, "//.*", string.Empty);
         foreach (Match match in Regex.Matches(code, @"(?<![\w.])[A-Z]\w*"))
         {
