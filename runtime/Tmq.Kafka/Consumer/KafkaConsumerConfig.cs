@@ -16,7 +16,7 @@ internal static class KafkaConsumerConfig
     private const string FetchMaxBytes = "fetch.max.bytes";
     private const string MessageMaxBytes = "message.max.bytes";
 
-    /// <summary>The lowest message.max.bytes librdkafka accepts.</summary>
+    /// <summary>The lowest message.max.bytes librdkafka accepts, so the lowest fetch.max.bytes too (KafkaConsumerOptions refuses less).</summary>
     public const long MinMessageMaxBytes = 1000;
 
     public static ConsumerConfig Build(KafkaConsumerOptions options, string group, string clientId)
@@ -46,7 +46,7 @@ internal static class KafkaConsumerConfig
 
         if (userMessage is null && userFetch < Bytes(settings, MessageMaxBytes))
         {
-            settings[MessageMaxBytes] = Math.Max(userFetch.Value, MinMessageMaxBytes).ToString(CultureInfo.InvariantCulture);
+            settings[MessageMaxBytes] = user[FetchMaxBytes];
         }
 
         foreach (var (key, value) in user)
@@ -62,7 +62,8 @@ internal static class KafkaConsumerConfig
         return new ConsumerConfig(settings);
     }
 
-    private static long? Bytes(Dictionary<string, string> settings, string key) =>
+    /// <summary>A byte count among <paramref name="settings"/>; null when absent or not a number (librdkafka then says so).</summary>
+    public static long? Bytes(Dictionary<string, string> settings, string key) =>
         settings.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
 
     /// <summary>Keys as librdkafka spells them: an underscore stands for a dot (environment variables cannot hold dots).</summary>

@@ -20,34 +20,30 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
 
     void ITransportOptionsValidation.Validate(string path, List<string> errors)
     {
-        var env = path.Replace(":", "__", StringComparison.Ordinal);
-
         // With the Stop policy nothing is dead-lettered, so a default dead-letter name is never used.
         var deadLettersUsed = Retry?.OnExhausted != ExhaustedPolicy.Stop || !string.IsNullOrWhiteSpace(DeadLetter?.Topic);
         if (!string.IsNullOrWhiteSpace(Topic) && !KafkaTopicName.IsValid(Topic))
         {
             var regex = Topic.StartsWith('^') ? " (a consumer reads one topic: a regular expression subscription is not supported)" : "";
-            errors.Add($"{path}:Topic is \"{Topic}\"; a Kafka topic name is {KafkaTopicName.Rule}{regex}. Fix it in appsettings.json (or the environment variable {env}__Topic).");
+            errors.Add(ConsumerOptionsValidator.Problem($"{path}:Topic", $"is \"{Topic}\"; a Kafka topic name is {KafkaTopicName.Rule}{regex}"));
         }
         else if (!string.IsNullOrWhiteSpace(Topic) && deadLettersUsed && DeadLetter is not null && DeadLetter.ResolveTopic(Topic) is var deadLetters && !KafkaTopicName.IsValid(deadLetters))
         {
             var problem = string.IsNullOrWhiteSpace(DeadLetter.Topic)
                 ? $"is not set, so it is the topic plus \".dlq\" (\"{deadLetters}\"), which is not a Kafka topic name ({KafkaTopicName.Rule}); set a shorter one"
                 : $"is \"{DeadLetter.Topic}\"; a Kafka topic name is {KafkaTopicName.Rule}";
-            errors.Add($"{path}:DeadLetter:Topic {problem}. Fix it in appsettings.json (or the environment variable {env}__DeadLetter__Topic).");
+            errors.Add(ConsumerOptionsValidator.Problem($"{path}:DeadLetter:Topic", problem));
         }
 
         var settings = KafkaConsumerConfig.Normalize(Kafka);
-        if (settings.TryGetValue("fetch.max.bytes", out var fetch)
-            && long.TryParse(fetch, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var fetchBytes)
-            && fetchBytes < KafkaConsumerConfig.MinMessageMaxBytes)
+        if (KafkaConsumerConfig.Bytes(settings, "fetch.max.bytes") is { } fetchBytes && fetchBytes < KafkaConsumerConfig.MinMessageMaxBytes)
         {
             errors.Add($"{path}:Kafka:fetch.max.bytes is {fetchBytes}; librdkafka needs it to be at least message.max.bytes, which is at least {KafkaConsumerConfig.MinMessageMaxBytes}. Raise it or remove it (the default is {KafkaConsumerDefaults.Settings["fetch.max.bytes"]}).");
         }
 
         if (!settings.TryGetValue("bootstrap.servers", out var servers) || string.IsNullOrWhiteSpace(servers))
         {
-            errors.Add($"{path}:Kafka:bootstrap.servers is missing; the consumer needs the brokers to connect to, e.g. \"localhost:9092\". Set it in appsettings.json or as the environment variable {env}__Kafka__bootstrap_servers.");
+            errors.Add($"{path}:Kafka:bootstrap.servers is missing; the consumer needs the brokers to connect to, e.g. \"localhost:9092\". Set it in appsettings.json or as the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__Kafka__bootstrap_servers.");
         }
 
         foreach (var owned in KafkaConsumerConfig.Owned)

@@ -7,9 +7,9 @@ namespace Tmq;
 
 /// <summary>
 /// Checks that every value under an options section converts to its property's type, before the
-/// configuration binder sees it (and that a duration is written with a ':'). The binder's own error ("Failed to convert configuration value
-/// 'Random' at '...:Ordering' to type 'Tmq.OrderingMode'") names neither the valid values nor the
-/// fix, and it stops at the first bad value.
+/// configuration binder sees it (and that a duration is written with a ':'). The binder's own
+/// error ("Failed to convert configuration value 'Random' at '...:Ordering' to type
+/// 'Tmq.OrderingMode'") names neither the valid values nor the fix, and it stops at the first bad value.
 /// </summary>
 internal static class ConfigurationTypeCheck
 {
@@ -34,8 +34,7 @@ internal static class ConfigurationTypeCheck
             {
                 if (child.Value is { Length: > 0 } value && !Converts(target, value))
                 {
-                    var setting = $"{path}:{property.Name}";
-                    errors.Add($"{setting} is \"{value}\"; {rule}. Fix it in appsettings.json (or the environment variable {setting.Replace(":", "__", StringComparison.Ordinal)}).");
+                    errors.Add(ConsumerOptionsValidator.Problem($"{path}:{property.Name}", $"is \"{value}\"; {rule}"));
                 }
             }
             else if (target.IsClass && target.Namespace == typeof(ConsumerOptions).Namespace)

@@ -19,11 +19,17 @@ internal class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>
     public static string ConsumerPath(string? name) =>
         $"{TmqOptions.SectionName}:Consumers:{(string.IsNullOrEmpty(name) ? Options.DefaultName : name)}";
 
+    /// <summary>
+    /// A settings error in the one style every check uses: the setting's path, what is wrong with
+    /// it (<paramref name="problem"/>, e.g. <c>is -1; it must be ...</c>) and where to fix it.
+    /// </summary>
+    public static string Problem(string setting, string problem) =>
+        $"{setting} {problem}. Fix it in appsettings.json (or the environment variable {setting.Replace(":", "__", StringComparison.Ordinal)}).";
+
     public static List<string> Check(string path, ConsumerOptions options)
     {
         var errors = new List<string>();
-        void Fail(string setting, object? value, string rule) =>
-            errors.Add($"{path}:{setting} is {Show(value)}; {rule}. Fix it in appsettings.json (or the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__{setting.Replace(":", "__", StringComparison.Ordinal)}).");
+        void Fail(string setting, object? value, string rule) => errors.Add(Problem($"{path}:{setting}", $"is {Show(value)}; {rule}"));
 
         if (string.IsNullOrWhiteSpace(options.Topic))
         {
