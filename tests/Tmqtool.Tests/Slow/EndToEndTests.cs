@@ -39,14 +39,7 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Equal(bootstrap + "\n", await File.ReadAllTextAsync(bootstrapFile));
 
             var metricsPort = FreePort();
-            var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
-            worker = ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, new Dictionary<string, string>
-            {
-                ["DOTNET_ENVIRONMENT"] = "Production",
-                ["Tmq__Consumers__main__Kafka__bootstrap.servers"] = bootstrap,
-                ["Tmq__Producer__BootstrapServers"] = bootstrap,
-                ["Metrics__Prometheus__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
-            });
+            worker = StartWorker(service, bootstrap, metricsPort);
             var workerLines = new LineReader(worker);
 
             var sent = Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "order-{n}", "--value", "{\"id\":{n}}", "--header", "source=e2e", "--count", "3");
@@ -113,16 +106,7 @@ public sealed class EndToEndTests(InstalledTool tool)
     [SlowFact]
     public async Task Tool_KafkaWorker_BadSetting_ExitsWithCode1NamingIt()
     {
-        var service = tool.Service("kafka");
-        var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
-        using var worker = ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, new Dictionary<string, string>
-        {
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Tmq__Consumers__main__Kafka__bootstrap.servers"] = "127.0.0.1:9",
-            ["Tmq__Producer__BootstrapServers"] = "127.0.0.1:9",
-            ["Tmq__Consumers__main__Concurrency"] = "-1",
-            ["Metrics__Prometheus__Port"] = "0",
-        });
+        using var worker = StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: 0, ("Tmq__Consumers__main__Concurrency", "-1"));
         var lines = new LineReader(worker);
         try
         {
@@ -140,6 +124,25 @@ public sealed class EndToEndTests(InstalledTool tool)
         await lines.WaitForAsync(l => l.Contains("Tmq:Consumers:main:Concurrency is -1; it must be between 1 and", StringComparison.Ordinal), Step);
         Assert.True(worker.ExitCode == 1, $"The worker exited with {worker.ExitCode}:\n{lines}");
         Assert.DoesNotContain(lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    /// <summary>Starts the generated worker's Release build in Production against <paramref name="bootstrap"/>, with <paramref name="settings"/> on top.</summary>
+    private static Process StartWorker(GeneratedService service, string bootstrap, int metricsPort, params (string Name, string Value)[] settings)
+    {
+        var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Tmq__Consumers__main__Kafka__bootstrap.servers"] = bootstrap,
+            ["Tmq__Producer__BootstrapServers"] = bootstrap,
+            ["Metrics__Prometheus__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+
+        return ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, environment);
     }
 
     private static int FreePort()
