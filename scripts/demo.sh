@@ -40,7 +40,7 @@ CURRENT_LOG=''
 
 step() {
   STEP=$((STEP + 1))
-  printf '\n%s[%d/12] %s%s\n' "$BOLD" "$STEP" "$1" "$RESET"
+  printf '\n%s[%d/13] %s%s\n' "$BOLD" "$STEP" "$1" "$RESET"
 }
 
 info() { printf '    %s\n' "$*"; }
@@ -133,7 +133,7 @@ wait_for_exit() {
   wait "$pid" || EXIT_CODE=$?
 }
 
-# A TCP port nothing listens on (for the worker's /metrics), from a random start.
+# A TCP port nothing listens on (for the worker's /metrics and /healthz), from a random start.
 free_port() {
   local port=$((20000 + RANDOM % 20000)) tries=0
   while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
@@ -144,13 +144,13 @@ free_port() {
   echo "$port"
 }
 
-# GET http://localhost:$1/metrics, with curl when there is one, else bash's /dev/tcp.
+# GET http://localhost:$1$2, with curl when there is one, else bash's /dev/tcp.
 scrape() {
   if command -v curl >/dev/null 2>&1; then
-    curl -fsS --max-time 10 "http://localhost:$1/metrics"
+    curl -fsS --max-time 10 "http://localhost:$1$2"
   else
     exec 3<>"/dev/tcp/127.0.0.1/$1"
-    printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$2" >&3
     cat <&3
   fi
 }
@@ -256,6 +256,7 @@ METRICS_PORT=$(free_port)
   "Tmq__Consumers__main__Kafka__bootstrap.servers=$BOOTSTRAP" \
   "Tmq__Producer__BootstrapServers=$BOOTSTRAP" \
   Metrics__Prometheus__Port="$METRICS_PORT" \
+  Tmq__Health__Port="$METRICS_PORT" \
   Logging__Console__FormatterName=simple \
   Logging__Console__FormatterOptions__SingleLine=true \
   Logging__Console__FormatterOptions__TimestampFormat='HH:mm:ss.fff ' \
@@ -282,13 +283,18 @@ wait_for_line "$WORKER_LOG" 60 'DEMO handled  key=order-4 ' "$WORKER_PID" "'hand
 show "$WORKER_LOG" 'DEMO|retrying in|dead-lettering'
 
 step "The worker's Prometheus metrics: http://localhost:$METRICS_PORT/metrics"
-run_logged "$WORK/logs/metrics.txt" 30 scrape "$METRICS_PORT"
+run_logged "$WORK/logs/metrics.txt" 30 scrape "$METRICS_PORT" /metrics
 grep -q '^tmq_consumer_outcomes_total{' "$WORK/logs/metrics.txt" || fail "/metrics has no tmq_consumer_outcomes_total"
 # The labels every series shares (consumer, topic, group) are left out here to keep lines short.
 grep -E '^(tmq_consumer_outcomes_total|messaging_process_duration_seconds_count|tmq_consumer_lag)\{' "$WORK/logs/metrics.txt" \
   | sed -E 's/(otel_scope_[a-z_]+|messaging_consumer_group_name|messaging_destination_name|messaging_system|tmq_consumer)="[^"]*"//g; s/,+/,/g; s/\{,/{/; s/,\}/}/' \
   | sed 's/^/    /'
 info "(monitoring/ in the generated project has alert rules and a Grafana dashboard on these series)"
+
+step "The worker's liveness probe: http://localhost:$METRICS_PORT/healthz"
+run_logged "$WORK/logs/health.txt" 30 scrape "$METRICS_PORT" /healthz
+grep -q '"status": "Healthy"' "$WORK/logs/health.txt" || fail "/healthz does not say Healthy"
+show "$WORK/logs/health.txt" '"(status|description)"'
 
 step "Read the dead letter back: tmqtool tail --topic $DLQ --from-beginning --count 1"
 run_logged "$WORK/logs/tail.log" 90 "$TMQTOOL" tail --bootstrap-servers "$BOOTSTRAP" --topic "$DLQ" --from-beginning --count 1 --timeout 60
@@ -324,7 +330,7 @@ cat <<EOF
   - order-3 ("poison") threw PermanentFailureException and went straight to $DLQ, with the
     original topic, partition, offset, attempts and exception in its headers.
   - Its /metrics served the outcomes (success, retry, dead_letter), durations and lag that the
-    generated alert rules and dashboard read.
+    generated alert rules and dashboard read; /healthz, the liveness probe, said Healthy.
   - SIGTERM: the worker drained, committed offsets (lag 0 for all 4 messages) and left the group.
 Next: tmqtool new --help, tmqtool dev kafka --help; the generated README.md explains run, configure, deploy.
 EOF

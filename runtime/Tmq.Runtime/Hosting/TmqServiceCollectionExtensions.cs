@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Tmq.Hosting;
 using Tmq.Telemetry;
@@ -28,6 +29,31 @@ public static class TmqServiceCollectionExtensions
         services.TryAddSingleton(static sp => new TmqMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks();
+        return services;
+    }
+
+    /// <summary>
+    /// Serves the health checks over HTTP for a liveness probe: <c>GET /healthz</c> on port 9464 (on
+    /// every interface) answers 200 while every consumer runs, 503 once one has stopped (its loop
+    /// failed, or the Stop policy halted a partition), with a JSON report of each consumer. Port and
+    /// path are <c>Tmq:Health:Port</c> (0 turns it off) and <c>Tmq:Health:Path</c>, checked at start-up;
+    /// a port another process holds stops the start with a message that says so.
+    /// </summary>
+    public static IServiceCollection AddTmqHealthEndpoint(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(static d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(HealthEndpoint)))
+        {
+            return services;
+        }
+
+        services.AddTmqCore();
+        services.AddOptions<HealthEndpointOptions>()
+            .Configure<IConfiguration>(static (_, configuration) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, HealthEndpointOptions.SectionName, typeof(HealthEndpointOptions), Options.DefaultName))
+            .BindConfiguration(HealthEndpointOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthEndpointOptions>, HealthEndpointOptionsValidator>());
+        services.AddHostedService<HealthEndpoint>();
         return services;
     }
 

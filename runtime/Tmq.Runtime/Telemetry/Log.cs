@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(1010, LogLevel.Warning, "Consumer {Consumer}: the changed settings are not applied, the consumer keeps its current ones: {Errors}")]
     public static partial void SettingsChangeRejected(ILogger logger, string consumer, string errors);
+
+    [LoggerMessage(1011, LogLevel.Information, "Health endpoint listening on {Url}.")]
+    public static partial void HealthEndpointListening(ILogger logger, string url);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Health endpoint: a request failed; the next one is answered afresh.")]
+    public static partial void HealthEndpointFailed(ILogger logger, Exception exception);
 }

@@ -68,6 +68,16 @@ public sealed class EndToEndTests(InstalledTool tool)
                 Assert.True(metrics.Contains(series, StringComparison.Ordinal), $"/metrics has no {series}:\n{metrics}");
             }
 
+            // The health endpoint shares the metrics port (as generated: both 9464), each on its own path.
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            using (var health = await http.GetAsync(new Uri($"http://localhost:{metricsPort.ToString(CultureInfo.InvariantCulture)}/healthz")))
+            {
+                var report = await health.Content.ReadAsStringAsync();
+                Assert.True(health.StatusCode == HttpStatusCode.OK, $"/healthz answered {health.StatusCode}:\n{report}");
+                Assert.Contains("\"tmq-consumer-main\"", report, StringComparison.Ordinal);
+                Assert.Contains("\"status\": \"Healthy\"", report, StringComparison.Ordinal);
+            }
+
             // Every series of the consumer carries the messaging system, the engine's as well as the transport's.
             foreach (var name in new[] { "tmq_consumer_outcomes_total{", "messaging_process_duration_seconds_count{", "tmq_consumer_lag{" })
             {
@@ -106,7 +116,41 @@ public sealed class EndToEndTests(InstalledTool tool)
     [SlowFact]
     public async Task Tool_KafkaWorker_BadSetting_ExitsWithCode1NamingIt()
     {
-        using var worker = StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: 0, ("Tmq__Consumers__main__Concurrency", "-1"));
+        var (exitCode, lines) = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: 0, ("Tmq__Consumers__main__Concurrency", "-1")));
+
+        // Exit code 1 and the host's log of the setting; not the runtime's abort (134) on an unhandled exception.
+        await lines.WaitForAsync(l => l.Contains("Tmq:Consumers:main:Concurrency is -1; it must be between 1 and", StringComparison.Ordinal), Step);
+        Assert.True(exitCode == 1, $"The worker exited with {exitCode}:\n{lines}");
+        Assert.DoesNotContain(lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    [SlowFact]
+    public async Task Tool_KafkaWorker_PortInUse_ExitsWithCode1SayingSo()
+    {
+        using var holder = new TcpListener(IPAddress.Any, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        // The health endpoint alone: its own message names the setting.
+        var health = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: 0, ("Tmq__Health__Port", port)));
+        await health.Lines.WaitForAsync(l => l.Contains($"The health endpoint cannot listen on port {port}", StringComparison.Ordinal), Step);
+        Assert.True(health.ExitCode == 1, $"The worker exited with {health.ExitCode}:\n{health.Lines}");
+        Assert.Contains(health.Lines.Lines, l => l.Contains("set Tmq:Health:Port to a free port", StringComparison.Ordinal));
+
+        // Both on one port, as generated: the Prometheus listener starts first and says the address is in use.
+        var both = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: ((IPEndPoint)holder.LocalEndpoint).Port));
+        await both.Lines.WaitForAsync(l => l.Contains("Address already in use", StringComparison.Ordinal), Step);
+        Assert.True(both.ExitCode == 1, $"The worker exited with {both.ExitCode}:\n{both.Lines}");
+
+        foreach (var run in new[] { health, both })
+        {
+            Assert.DoesNotContain(run.Lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Waits for a worker that should stop by itself; its exit code and every line it wrote (the process stays undisposed so that the reader can still ask it).</summary>
+    private static async Task<(int ExitCode, LineReader Lines)> RunUntilExitAsync(Process worker)
+    {
         var lines = new LineReader(worker);
         try
         {
@@ -120,13 +164,10 @@ public sealed class EndToEndTests(InstalledTool tool)
             }
         }
 
-        // Exit code 1 and the host's log of the setting; not the runtime's abort (134) on an unhandled exception.
-        await lines.WaitForAsync(l => l.Contains("Tmq:Consumers:main:Concurrency is -1; it must be between 1 and", StringComparison.Ordinal), Step);
-        Assert.True(worker.ExitCode == 1, $"The worker exited with {worker.ExitCode}:\n{lines}");
-        Assert.DoesNotContain(lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+        return (worker.ExitCode, lines);
     }
 
-    /// <summary>Starts the generated worker's Release build in Production against <paramref name="bootstrap"/>, with <paramref name="settings"/> on top.</summary>
+    /// <summary>Starts the generated worker's Release build in Production against <paramref name="bootstrap"/>, metrics and health on <paramref name="metricsPort"/> (0: off), with <paramref name="settings"/> on top.</summary>
     private static Process StartWorker(GeneratedService service, string bootstrap, int metricsPort, params (string Name, string Value)[] settings)
     {
         var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
@@ -136,6 +177,7 @@ public sealed class EndToEndTests(InstalledTool tool)
             ["Tmq__Consumers__main__Kafka__bootstrap.servers"] = bootstrap,
             ["Tmq__Producer__BootstrapServers"] = bootstrap,
             ["Metrics__Prometheus__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+            ["Tmq__Health__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (name, value) in settings)
         {

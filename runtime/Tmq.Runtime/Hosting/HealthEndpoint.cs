@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tmq.Telemetry;
+
+namespace Tmq.Hosting;
+
+/// <summary>
+/// Answers <c>GET {Path}</c> on <c>{Port}</c> with the service's health report: 200 while it is
+/// Healthy or Degraded (a consumer holding no partitions is waiting, not broken), 503 once a check
+/// is Unhealthy (a consumer's loop died, or the Stop policy halted a partition), so that a
+/// liveness probe restarts the service. The body is JSON: the overall status and each check's.
+/// </summary>
+/// <remarks>
+/// An <see cref="HttpListener"/>, like the generated service's Prometheus exporter: a worker has no
+/// web server, and two listeners can share a port, each with its own path. Requests are answered one
+/// at a time on the thread pool; a probe every few seconds needs no more.
+/// </remarks>
+internal sealed class HealthEndpoint(
+    IOptions<HealthEndpointOptions> options,
+    HealthCheckService health,
+    ILogger<HealthEndpoint> logger) : IHostedService, IDisposable
+{
+    private static readonly JsonWriterOptions JsonOptions = new() { Indented = true };
+    private readonly HealthEndpointOptions _options = options.Value;
+    private HttpListener? _listener;
+    private Task _serving = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Port == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var prefix = $"http://+:{_options.Port}{_options.Path}/";
+        var listener = new HttpListener();
+        listener.Prefixes.Add(prefix);
+        try
+        {
+            listener.Start();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or SocketException)
+        {
+            listener.Close();
+            throw new InvalidOperationException(
+                $"The health endpoint cannot listen on port {_options.Port} ({ex.Message}). "
+                + $"Another process probably holds the port: stop it, or set {HealthEndpointOptions.SectionName}:Port to a free port "
+                + $"(0 turns the endpoint off) in appsettings.json or the environment variable {HealthEndpointOptions.SectionName.Replace(":", "__", StringComparison.Ordinal)}__Port.",
+                ex);
+        }
+
+        _listener = listener;
+        _serving = Task.Run(() => ServeAsync(listener), CancellationToken.None);
+        Log.HealthEndpointListening(logger, prefix.Replace("+", "*", StringComparison.Ordinal));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _listener?.Stop();
+        await _serving.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _listener?.Close();
+
+    private async Task ServeAsync(HttpListener listener)
+    {
+        while (listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Stopped.
+                return;
+            }
+
+            try
+            {
+                await AnswerAsync(context).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // A probe that hung up, or a health check that threw: the next probe gets its own answer.
+                Log.HealthEndpointFailed(logger, ex);
+                context.Response.Abort();
+            }
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        var response = context.Response;
+        var path = context.Request.Url?.AbsolutePath.TrimEnd('/');
+        if (!string.Equals(path, _options.Path, StringComparison.Ordinal))
+        {
+            // The prefix also takes /healthzz and /healthz/x.
+            response.StatusCode = (int)HttpStatusCode.NotFound;
+            response.Close();
+            return;
+        }
+
+        if (context.Request.HttpMethod is not ("GET" or "HEAD"))
+        {
+            response.StatusCode = (int)HttpStatusCode.MethodNotAllowed;
+            response.AddHeader("Allow", "GET, HEAD");
+            response.Close();
+            return;
+        }
+
+        var report = await health.CheckHealthAsync().ConfigureAwait(false);
+        response.StatusCode = report.Status == HealthStatus.Unhealthy ? (int)HttpStatusCode.ServiceUnavailable : (int)HttpStatusCode.OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.AddHeader("Cache-Control", "no-store");
+        var body = Json(report);
+        response.ContentLength64 = body.Length;
+        if (context.Request.HttpMethod == "GET")
+        {
+            await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+        }
+
+        response.Close();
+    }
+
+    /// <summary><c>{"status": "...", "checks": {"name": {"status", "description", "data"}}}</c>.</summary>
+    internal static byte[] Json(HealthReport report)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("status", report.Status.ToString());
+            json.WriteStartObject("checks");
+            foreach (var (name, entry) in report.Entries)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("status", entry.Status.ToString());
+                json.WriteString("description", entry.Description ?? entry.Exception?.Message);
+                json.WriteStartObject("data");
+                foreach (var (key, value) in entry.Data)
+                {
+                    WriteValue(json, key, value);
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void WriteValue(Utf8JsonWriter json, string key, object? value)
+    {
+        switch (value)
+        {
+            case bool flag:
+                json.WriteBoolean(key, flag);
+                break;
+            case int or long or double or float or decimal:
+                json.WriteNumber(key, Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            default:
+                json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+}
