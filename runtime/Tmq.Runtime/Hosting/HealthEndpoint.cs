@@ -91,8 +91,20 @@ internal sealed class HealthEndpoint(
             {
                 // A probe that hung up, or a health check that threw: the next probe gets its own answer.
                 Log.HealthEndpointFailed(logger, ex);
-                context.Response.Abort();
+                Abort(context.Response);
             }
+        }
+    }
+
+    private static void Abort(HttpListenerResponse response)
+    {
+        try
+        {
+            response.Abort();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or HttpListenerException or IOException)
+        {
+            // Already gone; nothing is left to tell this client.
         }
     }
 
