@@ -13,7 +13,9 @@ namespace Tmq.Benchmarks;
 /// Options: <c>--small</c>/<c>--large</c> (200,000/800,000 messages), <c>--partitions</c> (32),
 /// <c>--max-buffered</c> (10,000), <c>--rounds</c> (3; drains alternate small, large), <c>--kafka
 /// key=value</c> (overrides for the Tmq consumer, passed on to each drain), <c>--trace</c> (each drain
-/// samples its RSS, GC heap and glibc malloc arenas every 20 ms to stderr). MB here is 10^6 bytes.
+/// samples its RSS, GC heap and glibc malloc arenas every 20 ms to stderr), <c>--warm N</c> (0: each drain
+/// process first drains N other messages with a consumer of its own, then resets its peak, so the
+/// figure is the backlog's alone, without the process's one-time warm-up). MB here is 10^6 bytes.
 /// Each drain also reports its live heap after a full GC once the last message is handled, while
 /// the consumer still runs: it must not depend on the backlog's size.
 /// </remarks>
@@ -31,6 +33,7 @@ internal static class KafkaMemoryBenchmark
         var rounds = Args.Int(args, "--rounds", 3);
         var kafka = KafkaBench.KafkaOverrides(args);
         var trace = args.Contains("--trace");
+        var warm = Args.Int(args, "--warm", 0);
         var keys = KafkaBench.MakeKeys();
 
         KafkaBench.PrintLoad("kafka-memory.start");
@@ -38,15 +41,19 @@ internal static class KafkaMemoryBenchmark
         Console.WriteLine($"kafka-memory.tmq_kafka_overrides: {KafkaBench.Describe(kafka)}");
         KafkaBench.ProduceChecked(broker, "backlog-small", partitions, small, keys, "kafka-memory.backlog_small");
         KafkaBench.ProduceChecked(broker, "backlog-large", partitions, large, keys, "kafka-memory.backlog_large");
+        if (warm > 0)
+        {
+            KafkaBench.ProduceChecked(broker, "warm-up", partitions, warm, keys, "kafka-memory.warm_up");
+        }
 
         var smallDrains = new List<Drain>();
         var largeDrains = new List<Drain>();
         for (var round = 1; round <= rounds; round++)
         {
-            var s = await DrainInChildAsync(broker.BootstrapServers, "backlog-small", $"mem-small-{round}", small, maxBuffered, kafka, trace);
+            var s = await DrainInChildAsync(broker.BootstrapServers, "backlog-small", $"mem-small-{round}", small, maxBuffered, kafka, trace, warm);
             Print($"kafka-memory.drain_{Label(small)}.run{round}", s);
             smallDrains.Add(s);
-            var l = await DrainInChildAsync(broker.BootstrapServers, "backlog-large", $"mem-large-{round}", large, maxBuffered, kafka, trace);
+            var l = await DrainInChildAsync(broker.BootstrapServers, "backlog-large", $"mem-large-{round}", large, maxBuffered, kafka, trace, warm);
             Print($"kafka-memory.drain_{Label(large)}.run{round}", l);
             largeDrains.Add(l);
         }
@@ -56,7 +63,9 @@ internal static class KafkaMemoryBenchmark
         var smallMedian = KafkaBench.Median(smallDrains.Select(static d => (double)d.PeakBytes)) / 1e6;
         var largeMedian = KafkaBench.Median(largeDrains.Select(static d => (double)d.PeakBytes)) / 1e6;
         Console.WriteLine($"kafka-memory.max_buffered_messages: {maxBuffered}");
-        Console.WriteLine("kafka-memory.measured: peak working set (VmHWM) of the consumer process, from its start until the last message is handled, own process per drain, broker in another");
+        Console.WriteLine(warm > 0
+            ? $"kafka-memory.measured: peak working set (VmHWM) of the consumer process while a second consumer drains the backlog, after a first one drained {warm} other messages (peak reset in between), own process per drain, broker in another"
+            : "kafka-memory.measured: peak working set (VmHWM) of the consumer process, from its start until the last message is handled, own process per drain, broker in another");
         Console.WriteLine($"kafka-memory.peak_{Label(small)}: {smallPeak:F0} MB (highest of {rounds}; median {smallMedian:F0} MB)");
         Console.WriteLine($"kafka-memory.peak_{Label(large)}: {largePeak:F0} MB (highest of {rounds}; median {largeMedian:F0} MB)");
         Console.WriteLine(
@@ -73,7 +82,7 @@ internal static class KafkaMemoryBenchmark
             $"{drain.AllocatedBytes / (double)drain.Messages:F0} B allocated per message), " +
             $"{drain.Messages / drain.Seconds:F0} msg/s, {drain.Seconds:F2} s, CPU {drain.CpuSeconds:F2} s, backpressure pauses {drain.Pauses}");
 
-    private static async Task<Drain> DrainInChildAsync(string bootstrap, string topic, string group, int messages, int maxBuffered, IReadOnlyDictionary<string, string> kafka, bool trace)
+    private static async Task<Drain> DrainInChildAsync(string bootstrap, string topic, string group, int messages, int maxBuffered, IReadOnlyDictionary<string, string> kafka, bool trace, int warm)
     {
         string[] args =
         [
@@ -82,6 +91,7 @@ internal static class KafkaMemoryBenchmark
             "--max-buffered", maxBuffered.ToString(CultureInfo.InvariantCulture),
             .. KafkaBench.ForwardKafkaOverrides(kafka),
             .. trace ? new[] { "--trace" } : [],
+            .. warm > 0 ? new[] { "--warm", warm.ToString(CultureInfo.InvariantCulture) } : [],
         ];
         using var child = KafkaBench.StartSelf(args, redirectInput: false);
         var output = await child.StandardOutput.ReadToEndAsync();
@@ -114,6 +124,16 @@ internal static class KafkaMemoryBenchmark
             ["MaxBufferedMessages"] = maxBuffered.ToString(CultureInfo.InvariantCulture),
         };
         using var trace = args.Contains("--trace") ? StartTrace(topic) : null;
+        var warm = Args.Int(args, "--warm", 0);
+        var allocatedBefore = 0L;
+        if (warm > 0)
+        {
+            await KafkaBench.RunTmqAsync(
+                bootstrap, "warm-up", group + "-warm", warm, TimeSpan.Zero, settings, KafkaBench.KafkaOverrides(args), TimeSpan.FromMinutes(3));
+            ResetPeak();
+            allocatedBefore = GC.GetTotalAllocatedBytes();
+        }
+
         // Read when the last message is handled, while the consumer still runs: the peak so far, then
         // the live heap after a full GC (what the consumer keeps however many messages went through).
         var peakBytes = 0L;
@@ -133,9 +153,12 @@ internal static class KafkaMemoryBenchmark
         Console.WriteLine($"cpu_seconds {result.CpuSeconds.ToString(CultureInfo.InvariantCulture)}");
         Console.WriteLine($"pauses {result.Pauses ?? 0}");
         Console.WriteLine($"live_heap_bytes {liveBytes}");
-        Console.WriteLine($"allocated_bytes {GC.GetTotalAllocatedBytes()}");
+        Console.WriteLine($"allocated_bytes {GC.GetTotalAllocatedBytes() - allocatedBefore}");
         return 0;
     }
+
+    /// <summary>Starts the peak working set (VmHWM) afresh from the current working set (Linux: clear_refs 5).</summary>
+    private static void ResetPeak() => File.WriteAllText("/proc/self/clear_refs", "5");
 
     /// <summary>With <c>--trace</c> (passed on by the parent), samples this process's memory every 20 ms to stderr.</summary>
     private static Timer StartTrace(string topic)
