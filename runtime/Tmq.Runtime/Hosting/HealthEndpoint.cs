@@ -27,36 +27,49 @@ internal sealed class HealthEndpoint(
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true };
     private readonly HealthEndpointOptions _options = options.Value;
-    private HttpListener? _listener;
+    private readonly HttpListener? _listener = Listen(options.Value);
     private Task _serving = Task.CompletedTask;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the port when the host creates its hosted services, before any of them starts and
+    /// before the generated service's Prometheus listener (created with them, later in order) takes
+    /// the same port: a second instance of a service then fails with this message, not with the
+    /// exporter's, which names no setting.
+    /// </summary>
+    private static HttpListener? Listen(HealthEndpointOptions options)
     {
-        if (_options.Port == 0)
+        if (options.Port == 0)
         {
-            return Task.CompletedTask;
+            return null;
         }
 
-        var prefix = $"http://+:{_options.Port}{_options.Path}/";
         var listener = new HttpListener();
-        listener.Prefixes.Add(prefix);
+        listener.Prefixes.Add($"http://+:{options.Port}{options.Path}/");
         try
         {
             listener.Start();
+            return listener;
         }
         catch (Exception ex) when (ex is HttpListenerException or SocketException)
         {
             listener.Close();
             throw new InvalidOperationException(
-                $"The health endpoint cannot listen on port {_options.Port} ({ex.Message}). "
-                + $"Another process probably holds the port: stop it, or set {HealthEndpointOptions.SectionName}:Port to a free port "
-                + $"(0 turns the endpoint off) in appsettings.json or the environment variable {HealthEndpointOptions.SectionName.Replace(":", "__", StringComparison.Ordinal)}__Port.",
+                $"The health endpoint cannot listen on port {options.Port} ({ex.Message}). Another process holds the port, perhaps another instance of "
+                + $"this service: stop it, or set {HealthEndpointOptions.SectionName}:Port to a free port (0 turns the endpoint off) in appsettings.json or "
+                + $"the environment variable {HealthEndpointOptions.SectionName.Replace(":", "__", StringComparison.Ordinal)}__Port, together with any "
+                + "listener that shares it (the generated service serves Metrics:Prometheus:Port on the same port).",
                 ex);
         }
+    }
 
-        _listener = listener;
-        _serving = Task.Run(() => ServeAsync(listener), CancellationToken.None);
-        Log.HealthEndpointListening(logger, prefix.Replace("+", "*", StringComparison.Ordinal));
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_listener is { } listener)
+        {
+            _serving = Task.Run(() => ServeAsync(listener), CancellationToken.None);
+            Log.HealthEndpointListening(logger, $"http://*:{_options.Port}{_options.Path}");
+        }
+
         return Task.CompletedTask;
     }
 

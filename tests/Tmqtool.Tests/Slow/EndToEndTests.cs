@@ -131,18 +131,19 @@ public sealed class EndToEndTests(InstalledTool tool)
         holder.Start();
         var port = ((IPEndPoint)holder.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
 
-        // The health endpoint alone: its own message names the setting.
-        var health = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: 0, ("Tmq__Health__Port", port)));
-        await health.Lines.WaitForAsync(l => l.Contains($"The health endpoint cannot listen on port {port}", StringComparison.Ordinal), Step);
-        Assert.True(health.ExitCode == 1, $"The worker exited with {health.ExitCode}:\n{health.Lines}");
-        Assert.Contains(health.Lines.Lines, l => l.Contains("set Tmq:Health:Port to a free port", StringComparison.Ordinal));
-
-        // Both on one port, as generated: the Prometheus listener starts first and says the address is in use.
-        var both = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: ((IPEndPoint)holder.LocalEndpoint).Port));
-        await both.Lines.WaitForAsync(l => l.Contains("Address already in use", StringComparison.Ordinal), Step);
+        // As generated, metrics and health on one port (a second instance of the service): the health
+        // endpoint takes it first, and its message names both settings.
+        var both = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: int.Parse(port, CultureInfo.InvariantCulture)));
+        await both.Lines.WaitForAsync(l => l.Contains($"The health endpoint cannot listen on port {port}", StringComparison.Ordinal), Step);
         Assert.True(both.ExitCode == 1, $"The worker exited with {both.ExitCode}:\n{both.Lines}");
+        Assert.Contains(both.Lines.Lines, l => l.Contains("set Tmq:Health:Port to a free port", StringComparison.Ordinal) && l.Contains("Metrics:Prometheus:Port", StringComparison.Ordinal));
 
-        foreach (var run in new[] { health, both })
+        // The metrics port alone: the Prometheus exporter's own error.
+        var metrics = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: int.Parse(port, CultureInfo.InvariantCulture), ("Tmq__Health__Port", "0")));
+        await metrics.Lines.WaitForAsync(l => l.Contains("Address already in use", StringComparison.Ordinal), Step);
+        Assert.True(metrics.ExitCode == 1, $"The worker exited with {metrics.ExitCode}:\n{metrics.Lines}");
+
+        foreach (var run in new[] { both, metrics })
         {
             Assert.DoesNotContain(run.Lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
         }
