@@ -26,7 +26,8 @@ public static class KafkaProducerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddTmqCore();
         var options = services.AddOptions<KafkaProducerOptions>()
-            .Configure<IConfiguration>((_, configuration) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, sectionPath, typeof(KafkaProducerOptions), Options.Options.DefaultName))
+            .Configure<IConfiguration, IEnumerable<IValidateOptions<KafkaProducerOptions>>>((_, configuration, validators) =>
+                ConfigurationTypeCheck.ThrowIfInvalid(configuration, sectionPath, Options.Options.DefaultName, validators))
             .BindConfiguration(sectionPath);
         if (configure is not null)
         {

@@ -49,7 +49,8 @@ public static class TmqServiceCollectionExtensions
 
         services.AddTmqCore();
         services.AddOptions<HealthEndpointOptions>()
-            .Configure<IConfiguration>(static (_, configuration) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, HealthEndpointOptions.SectionName, typeof(HealthEndpointOptions), Options.DefaultName))
+            .Configure<IConfiguration, IEnumerable<IValidateOptions<HealthEndpointOptions>>>(static (_, configuration, validators) =>
+                ConfigurationTypeCheck.ThrowIfInvalid(configuration, HealthEndpointOptions.SectionName, Options.DefaultName, validators))
             .BindConfiguration(HealthEndpointOptions.SectionName)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthEndpointOptions>, HealthEndpointOptionsValidator>());
@@ -62,7 +63,7 @@ public static class TmqServiceCollectionExtensions
     /// checked at start-up, and registers its health check. For transports.
     /// </summary>
     internal static ConsumerStatus AddTmqConsumerOptions<TOptions>(this IServiceCollection services, string name)
-        where TOptions : ConsumerOptions
+        where TOptions : ConsumerOptions, new()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (services.Any(d => d.ServiceType == typeof(ConsumerStatus) && d.IsKeyedService && Equals(d.ServiceKey, name)))
@@ -73,7 +74,7 @@ public static class TmqServiceCollectionExtensions
         services.AddTmqCore();
         var path = ConsumerOptionsValidator.ConsumerPath(name);
         services.AddOptions<TOptions>(name)
-            .Configure<IConfiguration>((_, configuration) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, path, typeof(TOptions), name))
+            .Configure<IConfiguration, IEnumerable<IValidateOptions<TOptions>>>((_, configuration, validators) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, path, name, validators))
             .BindConfiguration(path)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, ConsumerOptionsValidator<TOptions>>());

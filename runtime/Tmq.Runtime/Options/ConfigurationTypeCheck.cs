@@ -6,43 +6,118 @@ using Microsoft.Extensions.Options;
 namespace Tmq;
 
 /// <summary>
-/// Checks that every value under an options section converts to its property's type, before the
-/// configuration binder sees it (and that a duration is written with a ':'). The binder's own
-/// error ("Failed to convert configuration value 'Random' at '...:Ordering' to type
-/// 'Tmq.OrderingMode'") names neither the valid values nor the fix, and it stops at the first bad value.
+/// Checks an options section before the configuration binder sees it: every value converts to its
+/// property's type (and a duration is written with a ':'), and every key is a setting. The binder's
+/// own error ("Failed to convert configuration value 'Random' at '...:Ordering' to type
+/// 'Tmq.OrderingMode'") names neither the valid values nor the fix and stops at the first bad value,
+/// and the binder ignores a misspelt key, so <c>Concurency: 4</c> would run with the default.
 /// </summary>
 internal static class ConfigurationTypeCheck
 {
-    /// <summary>Throws an <see cref="OptionsValidationException"/> naming every value under <paramref name="path"/> that does not convert.</summary>
-    public static void ThrowIfInvalid(IConfiguration configuration, string path, Type type, string name)
+    /// <summary>
+    /// Throws an <see cref="OptionsValidationException"/> naming every value under <paramref name="path"/>
+    /// that does not convert and every key that is not a setting, together with what
+    /// <paramref name="validators"/> find in the rest, so that one start reports every problem.
+    /// </summary>
+    public static void ThrowIfInvalid<TOptions>(IConfiguration configuration, string path, string name, IEnumerable<IValidateOptions<TOptions>> validators)
+        where TOptions : class, new()
     {
-        var errors = new List<string>();
-        Check(configuration.GetSection(path), type, path, errors);
-        if (errors.Count > 0)
+        var section = configuration.GetSection(path);
+        var problems = new List<Problem>();
+        Check(section, typeof(TOptions), path, problems);
+        if (problems.Count == 0)
         {
-            throw new OptionsValidationException(name, type, errors);
+            return;
         }
+
+        // Bind the values that do convert and validate them too; a setting already named keeps its one message.
+        var unconvertible = problems.Where(static p => p.Unconvertible).Select(static p => p.Setting).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var convertible = section.AsEnumerable()
+            .Where(pair => pair.Value is not null && !unconvertible.Contains(pair.Key))
+            .ToDictionary(static pair => pair.Key, static pair => pair.Value, StringComparer.OrdinalIgnoreCase);
+        var options = new TOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(convertible).Build().GetSection(path).Bind(options);
+        var errors = problems.Select(static p => p.Message).ToList();
+        foreach (var validator in validators)
+        {
+            var result = validator.Validate(name, options);
+            if (result.Failed)
+            {
+                errors.AddRange(result.Failures.Where(failure => !unconvertible.Any(setting => failure.StartsWith(setting + " ", StringComparison.OrdinalIgnoreCase))));
+            }
+        }
+
+        throw new OptionsValidationException(name, typeof(TOptions), errors);
     }
 
-    private static void Check(IConfigurationSection section, Type type, string path, List<string> errors)
+    private readonly record struct Problem(string Setting, string Message, bool Unconvertible);
+
+    private static void Check(IConfigurationSection section, Type type, string path, List<Problem> problems)
     {
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.Any(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase)))
+            {
+                var setting = $"{path}:{child.Key}";
+                problems.Add(new(setting, ConsumerOptionsValidator.Problem(setting, $"is not a setting; {Suggest(child.Key, properties)}"), Unconvertible: false));
+            }
+        }
+
+        foreach (var property in properties)
         {
             var child = section.GetSection(property.Name);
             var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var setting = $"{path}:{property.Name}";
             if (Rule(target) is { } rule)
             {
                 if (child.Value is { Length: > 0 } value && !Converts(target, value))
                 {
-                    errors.Add(ConsumerOptionsValidator.Problem($"{path}:{property.Name}", $"is \"{value}\"; {rule}"));
+                    problems.Add(new(setting, ConsumerOptionsValidator.Problem(setting, $"is \"{value}\"; {rule}"), Unconvertible: true));
                 }
             }
             else if (target.IsClass && target.Namespace == typeof(ConsumerOptions).Namespace)
             {
                 // A nested options class of the runtime's own, such as Retry or DeadLetter.
-                Check(child, target, $"{path}:{property.Name}", errors);
+                Check(child, target, setting, problems);
             }
         }
+    }
+
+    /// <summary>The setting the key was most likely meant to be, or the list of settings.</summary>
+    private static string Suggest(string key, PropertyInfo[] properties)
+    {
+        var closest = properties
+            .Select(p => (p.Name, Distance: Distance(key.ToUpperInvariant(), p.Name.ToUpperInvariant())))
+            .OrderBy(static c => c.Distance)
+            .FirstOrDefault();
+        return closest.Name is not null && closest.Distance <= Math.Max(2, key.Length / 4)
+            ? $"the closest setting is {closest.Name}"
+            : $"the settings here are {string.Join(", ", properties.Select(static p => p.Name))}";
+    }
+
+    /// <summary>Levenshtein distance: the fewest single-character edits that turn one into the other.</summary>
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
     }
 
     private static string? Rule(Type type) =>

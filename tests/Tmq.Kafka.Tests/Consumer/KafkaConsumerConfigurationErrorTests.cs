@@ -37,6 +37,49 @@ public sealed class KafkaConsumerConfigurationErrorTests
     }
 
     [Fact]
+    public async Task Start_UnconvertibleAndOutOfRangeValuesTogether_AreReportedInOneStart()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        {
+            ["Tmq:Consumers:main:Ordering"] = "Random",
+            ["Tmq:Consumers:main:Concurrency"] = "-1",
+            ["Tmq:Consumers:main:Retry:MaxAttempts"] = "0",
+            ["Tmq:Consumers:main:ShutdownTimeout"] = "20",
+        }));
+
+        Assert.Equal(4, ex.Failures.Count());
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:Ordering is \"Random\"; it must be one of", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:ShutdownTimeout is \"20\"; it must be a duration", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:Concurrency is -1; it must be between 1 and", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:Retry:MaxAttempts is 0; it counts every delivery", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_KeyThatIsNotASetting_IsRefusedWithTheLikelySetting()
+    {
+        // The binder would ignore these and run with the defaults.
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        {
+            ["Tmq:Consumers:main:Concurency"] = "5",
+            ["Tmq:Consumers:main:Retry:MaxAttemps"] = "2",
+            ["Tmq:Consumers:main:Nsq:Lookupd:0"] = "http://127.0.0.1:4161",
+        }));
+
+        string[] expected =
+        [
+            "Tmq:Consumers:main:Concurency is not a setting; the closest setting is Concurrency. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Concurency).",
+            "Tmq:Consumers:main:Retry:MaxAttemps is not a setting; the closest setting is MaxAttempts. Fix it in appsettings.json (or the environment variable Tmq__Consumers__main__Retry__MaxAttemps).",
+        ];
+        foreach (var failure in expected)
+        {
+            Assert.Contains(failure, ex.Failures);
+        }
+
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:Nsq is not a setting; the settings here are ", StringComparison.Ordinal) && f.Contains("Concurrency, MaxBufferedMessages", StringComparison.Ordinal));
+        Assert.Equal(3, ex.Failures.Count());
+    }
+
+    [Fact]
     public async Task Start_DurationAsABareNumber_IsRefusedRatherThanReadAsDays()
     {
         // The configuration binder reads "20" as 20 days; a revoke drain of 10 days would hold a rebalance.
