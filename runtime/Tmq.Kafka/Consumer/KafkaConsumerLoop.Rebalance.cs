@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Tmq.Dispatch;
 using Tmq.Telemetry;
 
@@ -163,9 +164,9 @@ internal sealed partial class KafkaConsumerLoop
             _stop.Cancel();
             Fatal();
         }
-        else
+        else if (_repeats.Admit(LogLevel.Warning, error.Reason, out var reason))
         {
-            KafkaConsumerLog.ClientError(_logger, _name, error.Code.ToString(), error.Reason);
+            KafkaConsumerLog.ClientError(_logger, _name, error.Code.ToString(), reason);
         }
     }
 

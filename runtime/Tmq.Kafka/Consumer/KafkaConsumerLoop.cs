@@ -61,6 +61,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private int _flowDirty;
     private int _disposed;
     private readonly ManualResetEventSlim _wake = new();
+    private readonly RepeatedLogFilter _repeats;
     private bool _full;
     private int _capacityReturned;
     private bool _capacityPaused;
@@ -81,6 +82,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         _listener = settings.Listener;
         _time = settings.TimeProvider;
         _onFatal = settings.OnFatal;
+        _repeats = new RepeatedLogFilter(_time);
         _tags =
         [
             new("tmq.consumer", _name),
@@ -362,9 +364,9 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private void OnLog(LogMessage message)
     {
         var level = LibrdkafkaLog.Level(message.Level);
-        if (_logger.IsEnabled(level))
+        if (_logger.IsEnabled(level) && _repeats.Admit(level, message.Message, out var text))
         {
-            KafkaConsumerLog.Librdkafka(_logger, level, message.Facility, message.Message);
+            KafkaConsumerLog.Librdkafka(_logger, level, message.Facility, text);
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly KafkaProducerOptions _options;
     private readonly ILogger _logger;
+    private readonly RepeatedLogFilter _repeats = new(TimeProvider.System);
     private readonly string _clientId;
     private readonly TmqMetrics? _metrics;
 
@@ -230,7 +231,10 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
     private void OnLog(IProducer<byte[]?, byte[]?> producer, LogMessage message)
     {
         var level = LibrdkafkaLog.Level(message.Level);
-        ProducerLog.Librdkafka(_logger, level, message.Facility, message.Message);
+        if (_logger.IsEnabled(level) && _repeats.Admit(level, message.Message, out var text))
+        {
+            ProducerLog.Librdkafka(_logger, level, message.Facility, text);
+        }
     }
 
     private void OnError(IProducer<byte[]?, byte[]?> producer, Error error)
@@ -239,9 +243,9 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
         {
             ProducerLog.FatalError(_logger, _clientId, error.Code.ToString(), error.Reason);
         }
-        else
+        else if (_repeats.Admit(LogLevel.Warning, error.Reason, out var reason))
         {
-            ProducerLog.ClientError(_logger, _clientId, error.Code.ToString(), error.Reason);
+            ProducerLog.ClientError(_logger, _clientId, error.Code.ToString(), reason);
         }
     }
 
