@@ -23,7 +23,7 @@ public sealed class RepeatedLogFilterTests
 
         time.Advance(RepeatedLogFilter.Window);
         Assert.True(filter.Admit(LogLevel.Error, Refused, out var next));
-        Assert.Equal($"{Refused} (40 identical report(s) in the last 30 s not logged)", next);
+        Assert.Equal($"{Refused} (40 more like it in the last 30 s not logged)", next);
 
         time.Advance(RepeatedLogFilter.Window);
         Assert.True(filter.Admit(LogLevel.Error, Refused, out var quiet));
@@ -39,6 +39,16 @@ public sealed class RepeatedLogFilterTests
         Assert.True(filter.Admit(LogLevel.Warning, "1/1 brokers are down", out _));
         Assert.False(filter.Admit(LogLevel.Warning, Refused, out _));
         Assert.False(filter.Admit(LogLevel.Warning, "1/1 brokers are down", out _));
+    }
+
+    [Fact]
+    public void Admit_ReportsThatDifferOnlyInTheirNumbers_CountAsOne()
+    {
+        var filter = new RepeatedLogFilter(new FakeTimeProvider());
+
+        Assert.True(filter.Admit(LogLevel.Error, Refused, out _));
+        Assert.False(filter.Admit(LogLevel.Error, Refused.Replace("after 0ms", "after 3ms", StringComparison.Ordinal), out _));
+        Assert.True(filter.Admit(LogLevel.Error, Refused.Replace("Connection refused", "Connection reset", StringComparison.Ordinal), out _));
     }
 
     [Fact]
