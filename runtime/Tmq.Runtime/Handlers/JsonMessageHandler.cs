@@ -11,7 +11,8 @@ public sealed class JsonMessageHandler<T> : IMessageHandler
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <param name="inner">The typed handler.</param>
-    /// <param name="options">Serializer options. <value>Defaults to <see cref="JsonSerializerDefaults.Web"/>.</value></param>
+    /// <param name="options">Serializer options. <value>Defaults to <see cref="JsonSerializerDefaults.Web"/>, strict about the
+    /// contract: a missing constructor parameter that has no default, or a null for a non-nullable member, does not deserialize.</value></param>
     public JsonMessageHandler(IMessageHandler<T> inner, JsonSerializerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inner);

@@ -4,7 +4,17 @@ namespace Tmq;
 
 internal static class JsonPayload
 {
-    internal static readonly JsonSerializerOptions DefaultOptions = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// Web defaults (camelCase names, case-insensitive), strict about the contract: a missing
+    /// constructor parameter without a default (<c>{}</c> for <c>record Order(string Id)</c>) or a
+    /// null for a non-nullable member fails here, as a permanent failure that is dead-lettered,
+    /// instead of handing the handler an object whose Id is null.
+    /// </summary>
+    internal static readonly JsonSerializerOptions DefaultOptions = new(JsonSerializerDefaults.Web)
+    {
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+    };
 
     internal static T Deserialize<T>(TmqMessage message, JsonSerializerOptions? options)
     {

@@ -63,7 +63,8 @@ public sealed partial class TmqMessage
     public string ValueAsString() => Encoding.UTF8.GetString(Value.Span);
 
     /// <summary>Deserializes the payload as JSON.</summary>
-    /// <param name="options">Serializer options; defaults to <see cref="JsonSerializerDefaults.Web"/>.</param>
+    /// <param name="options">Serializer options. <value>Defaults to <see cref="JsonSerializerDefaults.Web"/>, strict about the
+    /// contract: a missing constructor parameter that has no default, or a null for a non-nullable member, does not deserialize.</value></param>
     /// <exception cref="PermanentFailureException">The payload is not valid JSON for <typeparamref name="T"/>; the runtime dead-letters it without retrying.</exception>
     public T ValueAsJson<T>(JsonSerializerOptions? options = null) =>
         JsonPayload.Deserialize<T>(this, options);
