@@ -45,6 +45,10 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
         {
             errors.Add($"{path}:Kafka:bootstrap.servers is missing; the consumer needs the brokers to connect to, e.g. \"localhost:9092\". Set it in appsettings.json or as the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__Kafka__bootstrap_servers.");
         }
+        else if (KafkaBootstrapServers.Problem(servers) is { } problem)
+        {
+            errors.Add(ConsumerOptionsValidator.Problem($"{path}:Kafka:bootstrap.servers", $"is \"{servers}\", and {problem}; it must be {KafkaBootstrapServers.Rule}"));
+        }
 
         foreach (var owned in KafkaConsumerConfig.Owned)
         {

@@ -77,6 +77,12 @@ public sealed class KafkaProducerOptions : IValidatableObject
                 $"Tmq:Producer:FlushTimeout is {FlushTimeout}; it must be between 0 and 5 minutes.", [nameof(FlushTimeout)]);
         }
 
+        if (!string.IsNullOrWhiteSpace(BootstrapServers) && KafkaBootstrapServers.Problem(BootstrapServers) is { } problem)
+        {
+            yield return new ValidationResult(
+                $"Tmq:Producer:BootstrapServers is \"{BootstrapServers}\", and {problem}; it must be {KafkaBootstrapServers.Rule}.", [nameof(BootstrapServers)]);
+        }
+
         foreach (var (key, _) in Kafka)
         {
             if (string.IsNullOrWhiteSpace(key))

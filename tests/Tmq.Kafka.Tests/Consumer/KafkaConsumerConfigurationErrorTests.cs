@@ -79,6 +79,18 @@ public sealed class KafkaConsumerConfigurationErrorTests
         Assert.Equal(3, ex.Failures.Count());
     }
 
+    [Theory]
+    [InlineData("not-a-host:xx", "the port of \"not-a-host:xx\" is not a number from 1 to 65535")]
+    [InlineData("kafka-1:9092,,kafka-2:9092", "it has an empty entry")]
+    [InlineData("kafka-1:70000", "the port of \"kafka-1:70000\" is not a number from 1 to 65535")]
+    [InlineData(":9092", "\":9092\" has no host name")]
+    public async Task Start_BootstrapServersNotAListOfHostPort_NamesTheSetting(string servers, string problem)
+    {
+        // librdkafka would read "xx" as port 0 and retry for ever.
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = servers }));
+        Assert.Contains($"Tmq:Consumers:main:Kafka:bootstrap.servers is \"{servers}\", and {problem}; it must be a comma-separated list of host:port", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Start_DurationAsABareNumber_IsRefusedRatherThanReadAsDays()
     {
