@@ -115,6 +115,11 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         {
             if (changedName == _name)
             {
+                if (changed.Retry.Describe() is var retry && retry != _current.Retry.Describe())
+                {
+                    Log.RetryChanged(logger, _name, retry);
+                }
+
                 _current = changed;
                 _engine.SetConcurrency(changed.Concurrency);
                 _loop.OptionsChanged();

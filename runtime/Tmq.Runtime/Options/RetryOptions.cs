@@ -35,4 +35,9 @@ public sealed class RetryOptions
 
     /// <summary>What happens once attempts are exhausted or a failure is permanent. <value>Defaults to <see cref="ExhaustedPolicy.DeadLetter"/>.</value></summary>
     public ExhaustedPolicy OnExhausted { get; set; } = ExhaustedPolicy.DeadLetter;
+
+    /// <summary>The settings in one line, for the log of a live change.</summary>
+    internal string Describe() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"MaxAttempts {MaxAttempts}, InitialDelay {InitialDelay}, MaxDelay {MaxDelay}, Multiplier {Multiplier}, Jitter {Jitter}, OnExhausted {OnExhausted}, PermanentExceptions [{string.Join(", ", PermanentExceptions)}]");
 }

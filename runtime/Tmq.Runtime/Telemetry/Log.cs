@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Health endpoint: a request failed; the next one is answered afresh.")]
     public static partial void HealthEndpointFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1013, LogLevel.Information, "Consumer {Consumer}: retry settings changed to {Retry}; they apply from the next failure.")]
+    public static partial void RetryChanged(ILogger logger, string consumer, string retry);
 }

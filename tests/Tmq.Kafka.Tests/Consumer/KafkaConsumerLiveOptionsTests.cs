@@ -76,5 +76,14 @@ public sealed class KafkaConsumerLiveOptionsTests
         config["Tmq:Consumers:main:Concurrency"] = "4";
         config.Reload();
         await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 1007), Timeout, "the valid change was not applied");
+        Assert.DoesNotContain(logs.Events, e => e.EventId == 1013);
+
+        // A retry change is said too: it shows in no metric until a message fails.
+        config["Tmq:Consumers:main:Retry:MaxAttempts"] = "2";
+        config.Reload();
+        await Eventually.TrueAsync(
+            () => logs.Events.Any(e => e.EventId == 1013 && e.Message.Contains("retry settings changed to MaxAttempts 2, InitialDelay", StringComparison.Ordinal)),
+            Timeout,
+            "the retry change was not logged");
     }
 }
