@@ -14,6 +14,7 @@ internal static class Cli
           tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --key order-1 --value '{"id":1}'
           tmqtool tail --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --from-beginning
           tmqtool lag --bootstrap-servers 127.0.0.1:9092 --topic orders --group shop.orders.consumer
+          tmqtool dlq replay --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --dry-run
           tmqtool new --help
         """;
 
@@ -34,7 +35,9 @@ internal static class Cli
         var produce = ProduceCommand.Create(environment);
         var tail = TailCommand.Create(environment);
         var lag = LagCommand.Create(environment);
-        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag };
+        var dlqReplay = DlqReplayCommand.Create(environment);
+        var dlq = new Command("dlq", "Work with dead-letter topics.") { dlqReplay };
+        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamplesAction(
             (HelpAction)help.Action!,
@@ -47,6 +50,8 @@ internal static class Cli
                 [produce] = ProduceCommand.Examples,
                 [tail] = TailCommand.Examples,
                 [lag] = LagCommand.Examples,
+                [dlq] = DlqReplayCommand.Examples,
+                [dlqReplay] = DlqReplayCommand.Examples,
             });
 
         // "@file" arguments would make the parser read files named by the user; a scaffolder has no need.

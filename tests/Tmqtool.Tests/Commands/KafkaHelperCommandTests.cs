@@ -54,6 +54,18 @@ public sealed class KafkaHelperCommandTests
         { "tail zero messages", ["tail", "-b", Servers, "--topic", "orders", "--count", "0"], "--count 0 is out of range" },
         { "tail with a negative timeout", ["consume", "-b", Servers, "--topic", "orders", "--timeout", "-1"], "--timeout -1 is out of range" },
         { "tail with an unknown option", ["tail", "-b", Servers, "--topic", "orders", "--group", "g"], "Unrecognized command or argument '--group'" },
+
+        // dlq replay
+        { "replay without servers", ["dlq", "replay", "--topic", "orders.dlq"], "--bootstrap-servers is required" },
+        { "replay without a topic", ["dlq", "replay", "-b", Servers], "--topic is required" },
+        { "replay a bad topic", ["dlq", "replay", "-b", Servers, "--topic", "orders dlq"], "--topic 'orders dlq' is not a valid Kafka topic" },
+        { "replay to a bad topic", ["dlq", "replay", "-b", Servers, "--topic", "orders.dlq", "--to", "a/b"], "--to 'a/b' is not a valid Kafka topic" },
+        { "replay into itself", ["dlq", "replay", "-b", Servers, "--topic", "orders.dlq", "--to", "orders.dlq"], "--to 'orders.dlq' is the topic being replayed" },
+        { "replay with a bad group", ["dlq", "replay", "-b", Servers, "--topic", "orders.dlq", "--group", "a b"], "--group 'a b' is not a valid Kafka consumer group" },
+        { "replay a topic too long for the default group", ["dlq", "replay", "-b", Servers, "--topic", new string('t', 240)], "is too long for this topic: give a shorter --group" },
+        { "replay zero messages", ["dlq", "replay", "-b", Servers, "--topic", "orders.dlq", "--count", "0"], "--count 0 is out of range" },
+        { "replay with no timeout", ["dlq", "replay", "-b", Servers, "--topic", "orders.dlq", "--timeout", "0"], "--timeout 0 is out of range" },
+        { "dlq without a verb", ["dlq"], "Required command was not provided" },
     };
 
     [Theory]
@@ -166,6 +178,34 @@ public sealed class KafkaHelperCommandTests
     }
 
     [Fact]
+    public void DlqReplay_Defaults_ReplayEverythingToTheOriginalTopicsUnderAGroupOfTheTopic()
+    {
+        using var directory = new TempDirectory();
+        var helper = new RecordingHelper();
+
+        var result = Run(directory.Path, helper, "dlq", "replay", "-b", Servers, "--topic", "orders.dlq");
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        Assert.Equal(
+            """{"verb":"dlq-replay","bootstrapServers":"127.0.0.1:9092","topic":"orders.dlq","to":null,"group":"tmqtool-replay.orders.dlq","count":0,"dryRun":false,"timeoutSeconds":30}""",
+            Assert.Single(helper.Requests));
+    }
+
+    [Fact]
+    public void DlqReplay_EveryOption_IsPassed()
+    {
+        using var directory = new TempDirectory();
+        var helper = new RecordingHelper();
+
+        var result = Run(directory.Path, helper, "dlq", "replay", "-b", Servers, "--topic", "orders.dlq", "--to", "orders.retry", "--group", "ops.replay", "--count", "10", "--dry-run", "--timeout", "5");
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        Assert.Equal(
+            """{"verb":"dlq-replay","bootstrapServers":"127.0.0.1:9092","topic":"orders.dlq","to":"orders.retry","group":"ops.replay","count":10,"dryRun":true,"timeoutSeconds":5}""",
+            Assert.Single(helper.Requests));
+    }
+
+    [Fact]
     public void HelperExitCode_IsTheVerbsExitCode()
     {
         using var directory = new TempDirectory();
@@ -214,6 +254,7 @@ public sealed class KafkaHelperCommandTests
     [InlineData("dev", "kafka")]
     [InlineData("produce")]
     [InlineData("tail")]
+    [InlineData("dlq", "replay")]
     public void Help_ShowsOptionsAndExamples(params string[] verb)
     {
         using var directory = new TempDirectory();

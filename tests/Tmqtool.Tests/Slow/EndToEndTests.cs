@@ -56,6 +56,18 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Contains("header tmq-dlq-original-topic=orders", deadLetter, StringComparison.Ordinal);
             Assert.Contains("header tmq-dlq-exception-type=Tmq.PermanentFailureException", deadLetter, StringComparison.Ordinal);
 
+            // Replayed, the message goes back to orders and, still empty, is dead-lettered again; the
+            // next replay starts after what the first one committed.
+            var dryRun = Tmqtool("dlq", "replay", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--dry-run");
+            Assert.Contains("would replay orders.dlq[0]@0 -> orders key=empty", dryRun, StringComparison.Ordinal);
+            var replay = Tmqtool("dlq", "replay", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq");
+            Assert.Contains("replayed 1 message(s) from orders.dlq to orders (1).", replay, StringComparison.Ordinal);
+            var deadAgain = Tmqtool("tail", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--from-beginning", "--count", "2", "--timeout", "60");
+            Assert.Contains("orders.dlq[0]@1 key=empty", deadAgain, StringComparison.Ordinal);
+            var next = Tmqtool("dlq", "replay", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--dry-run");
+            Assert.Contains("orders.dlq: 1 message(s) to replay", next, StringComparison.Ordinal);
+            Assert.Contains("would replay orders.dlq[0]@1 -> orders key=empty", next, StringComparison.Ordinal);
+
             var metrics = await ScrapeAsync(metricsPort);
             foreach (var series in new[]
             {
@@ -90,9 +102,9 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Contains(workerLines.Lines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
 
             var lag = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", Group);
-            Assert.Contains($"group={Group} topic={Topic} committed=4 lag=0", lag, StringComparison.Ordinal);
+            Assert.Contains($"group={Group} topic={Topic} committed=5 lag=0", lag, StringComparison.Ordinal);
             var neverCommitted = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", "nobody");
-            Assert.Contains($"group=nobody topic={Topic} committed=none lag=4", neverCommitted, StringComparison.Ordinal);
+            Assert.Contains($"group=nobody topic={Topic} committed=none lag=5", neverCommitted, StringComparison.Ordinal);
 
             await StopAsync(broker, TimeSpan.FromSeconds(30));
             Assert.True(broker.ExitCode == 0, $"tmqtool dev kafka exited with {broker.ExitCode}:\n{brokerLines}");

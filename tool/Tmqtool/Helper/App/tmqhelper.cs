@@ -4,7 +4,7 @@
 #:property Nullable=enable
 #:property InvariantGlobalization=true
 
-// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`). The tool writes this file into
+// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`). The tool writes this file into
 // ~/.tmqtool/dev/<version>/ and runs it with `dotnet run`, so that the tool itself carries no
 // Confluent.Kafka or native librdkafka (146 MB): they are restored once, like any package.
 // The tool validates every value first and passes one JSON argument. The helper stops on
@@ -55,6 +55,7 @@ try
         "produce" => await Helper.Produce(request, stop.Token),
         "tail" => Helper.Tail(request, stop.Token),
         "lag" => Helper.Lag(request),
+        "dlq-replay" => await Helper.DlqReplay(request, stop.Token),
         var verb => throw new InvalidOperationException($"unknown helper verb {verb}"),
     };
 }
@@ -258,7 +259,14 @@ static class Helper
             AllowAutoCreateTopics = false,
             ClientId = "tmqtool-tail",
         };
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        // The last broker error, to say why nothing arrived: an unreachable broker and an idle topic look alike otherwise.
+        string? brokerError = null;
+        var assigned = false;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetLogHandler(static (_, _) => { })
+            .SetPartitionsAssignedHandler((_, _) => assigned = true)
+            .SetErrorHandler((_, e) => brokerError = e.Code is ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Resolve ? e.Reason : brokerError)
+            .Build();
         consumer.Subscribe(topic);
         var deadline = timeout > 0 ? DateTime.UtcNow.AddSeconds(timeout) : DateTime.MaxValue;
         var received = 0;
@@ -299,12 +307,177 @@ static class Helper
 
         if (count > 0 && received < count && !stop.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"error: received {received} of {count} message(s) from {topic} within {timeout} s.");
+            var why = !assigned && brokerError is not null
+                ? $" The brokers at {config.BootstrapServers} were not reached: {brokerError}."
+                : "";
+            Console.Error.WriteLine($"error: received {received} of {count} message(s) from {topic} within {timeout} s.{why}");
             return 1;
         }
 
         return 0;
     }
+
+    /// <summary>
+    /// Sends the messages a dead-letter topic holds now back to the topics they failed on, one at a
+    /// time in order, and commits each partition's progress under the replay's group once the send
+    /// is acknowledged: a stop or a failure loses nothing, and the next run resumes there.
+    /// </summary>
+    public static async Task<int> DlqReplay(JsonElement request, CancellationToken stop)
+    {
+        var topic = request.GetProperty("topic").GetString()!;
+        var to = request.GetProperty("to").GetString();
+        var group = request.GetProperty("group").GetString()!;
+        var count = request.GetProperty("count").GetInt32();
+        var dryRun = request.GetProperty("dryRun").GetBoolean();
+        var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
+        var servers = request.GetProperty("bootstrapServers").GetString();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = "tmqtool-replay" }).SetLogHandler(static (_, _) => { }).Build();
+        var metadata = admin.GetMetadata(timeout).Topics.SingleOrDefault(t => t.Topic == topic);
+        if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
+        {
+            Console.Error.WriteLine($"error: topic {topic} was not found at {servers}{(metadata is { Error.IsError: true } ? ": " + metadata.Error.Reason : "")}.");
+            return 1;
+        }
+
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = servers,
+            GroupId = group,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = true,
+            ClientId = "tmqtool-replay",
+        };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        var partitions = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
+        var committed = consumer.Committed(partitions, timeout).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
+
+        // What the topic holds now: a message dead-lettered again during the replay waits for the next run.
+        var pending = new Dictionary<int, (long From, long End)>();
+        foreach (var partition in partitions)
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(partition, timeout);
+            var from = committed.TryGetValue(partition.Partition.Value, out var c) && c >= watermarks.Low.Value ? c : watermarks.Low.Value;
+            if (from < watermarks.High.Value)
+            {
+                pending[partition.Partition.Value] = (from, watermarks.High.Value);
+            }
+        }
+
+        var total = pending.Values.Sum(p => p.End - p.From);
+        var limit = count > 0 ? Math.Min(count, total) : total;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{topic}: {total} message(s) to replay{(count > 0 && count < total ? $", replaying the first {limit}" : "")} (group {group}){(dryRun ? "; dry run: nothing is sent or committed" : "")}."));
+        if (limit == 0)
+        {
+            return 0;
+        }
+
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+        {
+            BootstrapServers = servers,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            MessageTimeoutMs = (int)timeout.TotalMilliseconds,
+            ClientId = "tmqtool-replay",
+        }).SetLogHandler(static (_, _) => { }).Build();
+        consumer.Assign(pending.Select(p => new TopicPartitionOffset(topic, p.Key, p.Value.From)));
+        var replayed = 0L;
+        var targets = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var lastRead = DateTime.UtcNow;
+        try
+        {
+            while (replayed < limit && pending.Count > 0 && !stop.IsCancellationRequested)
+            {
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(250));
+                if (result is null)
+                {
+                    if (DateTime.UtcNow - lastRead > timeout)
+                    {
+                        Console.Error.WriteLine($"error: nothing was read from {topic} at {servers} for {timeout.TotalSeconds:0} s; {limit - replayed} message(s) were not replayed. Run again to resume.");
+                        return 1;
+                    }
+
+                    continue;
+                }
+
+                lastRead = DateTime.UtcNow;
+                var partition = result.Partition.Value;
+                if (!pending.TryGetValue(partition, out var range) || result.Offset.Value >= range.End)
+                {
+                    // Reached the end this run replays (the EOF event, or a message that arrived since).
+                    if (pending.Remove(partition))
+                    {
+                        consumer.Pause([new TopicPartition(topic, partition)]);
+                    }
+
+                    continue;
+                }
+
+                var message = result.Message;
+                var target = to ?? Header(message.Headers, "tmq-dlq-original-topic");
+                var source = Position(topic, partition, result.Offset.Value);
+                if (target is null)
+                {
+                    Console.Error.WriteLine($"error: {source} has no tmq-dlq-original-topic header (it was not dead-lettered by Tmq); pass --to to choose its topic. {replayed} message(s) were replayed before it.");
+                    return 1;
+                }
+
+                var headers = new Headers();
+                foreach (var header in message.Headers ?? new Headers())
+                {
+                    if (!header.Key.StartsWith("tmq-dlq-", StringComparison.Ordinal))
+                    {
+                        headers.Add(header.Key, header.GetValueBytes());
+                    }
+                }
+
+                if (dryRun)
+                {
+                    Console.WriteLine($"would replay {source} -> {target} key={Show(message.Key)} value={Show(message.Value)}");
+                }
+                else
+                {
+                    DeliveryResult<byte[]?, byte[]?> sent;
+                    try
+                    {
+                        sent = await producer.ProduceAsync(target, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Value, Headers = headers, Timestamp = Timestamp.Default }, stop);
+                    }
+                    catch (ProduceException<byte[]?, byte[]?> e)
+                    {
+                        Console.Error.WriteLine($"error: {source} was not sent to {target}: {e.Error.Reason}. {replayed} message(s) were replayed before it; run again to resume there.");
+                        return 1;
+                    }
+
+                    consumer.Commit([new TopicPartitionOffset(topic, partition, result.Offset.Value + 1)]);
+                    Console.WriteLine($"replayed {source} -> {Position(sent.Topic, sent.Partition.Value, sent.Offset.Value)} key={Show(message.Key)}");
+                }
+
+                replayed++;
+                targets[target] = targets.GetValueOrDefault(target) + 1;
+                if (result.Offset.Value + 1 >= range.End)
+                {
+                    pending.Remove(partition);
+                    consumer.Pause([new TopicPartition(topic, partition)]);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped during a send: that message was not committed and is replayed by the next run.
+        }
+        finally
+        {
+            consumer.Close();
+        }
+
+        var summary = targets.Count == 0 ? "" : " to " + string.Join(", ", targets.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} ({t.Value})")));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(dryRun ? "would replay" : "replayed")} {replayed} message(s) from {topic}{summary}{(replayed < limit ? "; stopped early, run again to resume" : "")}."));
+        return 0;
+    }
+
+    private static string? Header(Headers? headers, string name) =>
+        headers is not null && headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
 
     public static int Lag(JsonElement request)
     {
