@@ -25,6 +25,9 @@ namespace Tmq.Kafka;
 /// give consumers a short <c>session.timeout.ms</c> (e.g. 6000) and <c>heartbeat.interval.ms</c>.</item>
 /// <item>Transactions and <c>read_committed</c> are only approximately faithful; do not rely on
 /// them to prove exactly-once behaviour.</item>
+/// <item>Every produce is answered with a log-append time of 1,234 ms, so a producer's delivery
+/// report (<c>TmqDeliveryResult.Timestamp</c>) says 1970-01-01 00:00:01.234; the stored message keeps
+/// the time it was sent, which consumers see.</item>
 /// <item>Broker down/up closes connections and refuses new ones but does not move partition
 /// leadership. While every broker is down, a call on this type may take up to 1 s: the mock's
 /// thread can miss a wake-up, and this type nudges it through a broker's listener.</item>
