@@ -4,15 +4,15 @@ using Microsoft.Extensions.Logging;
 namespace Tmq.Kafka;
 
 /// <summary>
-/// Lets the first of a run of like client reports (the same but for their numbers) through, then at
-/// most one per window, with how many were held back. With a broker down, librdkafka reports every failed reconnect of every
-/// broker connection, as a log line and again as an error: measured 40 lines a second from one
-/// consumer against a stopped development broker.
+/// Lets the first of a run of like client reports (the same but for their numbers) through, then
+/// at most one per window, with how many were held back. With a broker down, librdkafka reports
+/// every failed reconnect of every broker connection, as a log line and again as an error:
+/// measured 40 lines a second from one consumer against a stopped development broker.
 /// </summary>
 /// <remarks>Safe to call from any thread: librdkafka calls back from its own.</remarks>
 internal sealed partial class RepeatedLogFilter(TimeProvider time)
 {
-    /// <summary>How long identical reports are held back after one is logged.</summary>
+    /// <summary>How long like reports are held back after one is logged.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
 
     /// <summary>Distinct reports remembered; past that the memory starts afresh (a report may then log early).</summary>

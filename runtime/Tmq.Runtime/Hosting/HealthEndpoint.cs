@@ -26,6 +26,9 @@ internal sealed class HealthEndpoint(
     ILogger<HealthEndpoint> logger) : IHostedService, IDisposable
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true };
+
+    /// <summary>How long one probe waits for the health checks: well inside a typical probe timeout.</summary>
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
     private readonly HealthEndpointOptions _options = options.Value;
     private readonly HttpListener? _listener = Listen(options.Value);
     private Task _serving = Task.CompletedTask;
@@ -141,7 +144,9 @@ internal sealed class HealthEndpoint(
             return;
         }
 
-        var report = await health.CheckHealthAsync().ConfigureAwait(false);
+        // A check that hangs fails this probe (the client sees its connection dropped), not every later one.
+        using var timeout = new CancellationTokenSource(CheckTimeout);
+        var report = await health.CheckHealthAsync(timeout.Token).ConfigureAwait(false);
         response.StatusCode = report.Status == HealthStatus.Unhealthy ? (int)HttpStatusCode.ServiceUnavailable : (int)HttpStatusCode.OK;
         response.ContentType = "application/json; charset=utf-8";
         response.AddHeader("Cache-Control", "no-store");
@@ -193,8 +198,14 @@ internal sealed class HealthEndpoint(
             case bool flag:
                 json.WriteBoolean(key, flag);
                 break;
-            case int or long or double or float or decimal:
-                json.WriteNumber(key, Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture));
+            case int or long:
+                json.WriteNumber(key, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case double or float when double.IsFinite(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)):
+                json.WriteNumber(key, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case decimal number:
+                json.WriteNumber(key, number);
                 break;
             default:
                 json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));

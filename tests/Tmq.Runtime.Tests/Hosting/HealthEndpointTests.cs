@@ -19,7 +19,7 @@ public sealed class HealthEndpointTests
     {
         var port = FreePort();
         using var host = Host(port, checks => checks
-            .AddCheck("tmq-consumer-main", () => HealthCheckResult.Healthy("Consumer main is consuming.", new Dictionary<string, object> { ["assigned"] = 3, ["running"] = true }))
+            .AddCheck("tmq-consumer-main", () => HealthCheckResult.Healthy("Consumer main is consuming.", new Dictionary<string, object> { ["assigned"] = 3, ["running"] = true, ["rate"] = 0.5, ["spread"] = double.NaN }))
             .AddCheck("tmq-consumer-audit", () => HealthCheckResult.Degraded("Consumer audit holds no partitions.")));
         await host.StartAsync();
 
@@ -34,6 +34,8 @@ public sealed class HealthEndpointTests
         Assert.Equal("Consumer main is consuming.", main.GetProperty("description").GetString());
         Assert.Equal(3, main.GetProperty("data").GetProperty("assigned").GetInt32());
         Assert.True(main.GetProperty("data").GetProperty("running").GetBoolean());
+        Assert.Equal(0.5, main.GetProperty("data").GetProperty("rate").GetDouble());
+        Assert.Equal("NaN", main.GetProperty("data").GetProperty("spread").GetString());
         Assert.Equal("Degraded", report.RootElement.GetProperty("checks").GetProperty("tmq-consumer-audit").GetProperty("status").GetString());
         await host.StopAsync();
     }

@@ -331,11 +331,8 @@ static class Helper
         var dryRun = request.GetProperty("dryRun").GetBoolean();
         var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
         var servers = request.GetProperty("bootstrapServers").GetString();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = "tmqtool-replay" }).SetLogHandler(static (_, _) => { }).Build();
-        var metadata = admin.GetMetadata(timeout).Topics.SingleOrDefault(t => t.Topic == topic);
-        if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
+        if (FindTopic(servers, topic, timeout, "tmqtool-replay") is not { } metadata)
         {
-            Console.Error.WriteLine($"error: topic {topic} was not found at {servers}{(metadata is { Error.IsError: true } ? ": " + metadata.Error.Reason : "")}.");
             return 1;
         }
 
@@ -476,6 +473,21 @@ static class Helper
         return 0;
     }
 
+    /// <summary>The topic's metadata, or null after saying that it was not found.</summary>
+    private static TopicMetadata? FindTopic(string? servers, string topic, TimeSpan timeout, string clientId)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = clientId }).SetLogHandler(static (_, _) => { }).Build();
+        // All topics' metadata: a request naming the topic can make a broker (the dev broker does) create it.
+        var metadata = admin.GetMetadata(timeout).Topics.SingleOrDefault(t => t.Topic == topic);
+        if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
+        {
+            Console.Error.WriteLine($"error: topic {topic} was not found at {servers}{(metadata is { Error.IsError: true } ? ": " + metadata.Error.Reason : "")}.");
+            return null;
+        }
+
+        return metadata;
+    }
+
     private static string? Header(Headers? headers, string name) =>
         headers is not null && headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
 
@@ -485,12 +497,8 @@ static class Helper
         var group = request.GetProperty("group").GetString()!;
         var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
         var servers = request.GetProperty("bootstrapServers").GetString();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = "tmqtool-lag" }).SetLogHandler(static (_, _) => { }).Build();
-        // All topics' metadata: a request naming the topic can make a broker (the dev broker does) create it.
-        var metadata = admin.GetMetadata(timeout).Topics.SingleOrDefault(t => t.Topic == topic);
-        if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
+        if (FindTopic(servers, topic, timeout, "tmqtool-lag") is not { } metadata)
         {
-            Console.Error.WriteLine($"error: topic {topic} was not found at {servers}{(metadata is { Error.IsError: true } ? ": " + metadata.Error.Reason : "")}.");
             return 1;
         }
 
