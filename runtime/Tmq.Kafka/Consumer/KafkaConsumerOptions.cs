@@ -47,7 +47,7 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
         }
         else if (KafkaBootstrapServers.Problem(servers) is { } problem)
         {
-            errors.Add(ConsumerOptionsValidator.Problem($"{path}:Kafka:bootstrap.servers", $"is \"{servers}\", and {problem}; it must be {KafkaBootstrapServers.Rule}"));
+            errors.Add($"{path}:Kafka:bootstrap.servers is \"{servers}\", and {problem}; it must be {KafkaBootstrapServers.Rule}. Fix it in appsettings.json or the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__Kafka__bootstrap_servers.");
         }
 
         foreach (var owned in KafkaConsumerConfig.Owned)

@@ -34,8 +34,9 @@ internal sealed partial class RepeatedLogFilter(TimeProvider time)
             return true;
         }
 
-        // Reports that differ only in their numbers ("after 0ms" / "after 3ms", "1/1 brokers") are one.
-        var key = Digits().Replace(report, "#");
+        // Reports that differ only in their numbers ("after 0ms" / "after 3ms", "1/1 brokers") are one,
+        // and so are a log line and an error that report one failure ("[thrd:...]: " starts the log line's).
+        var key = Digits().Replace(ThreadPrefix().Replace(report, ""), "#");
         int held;
         lock (_gate)
         {
@@ -65,4 +66,7 @@ internal sealed partial class RepeatedLogFilter(TimeProvider time)
 
     [GeneratedRegex("[0-9]+")]
     private static partial Regex Digits();
+
+    [GeneratedRegex(@"\A\[thrd:[^\]]*\]: ")]
+    private static partial Regex ThreadPrefix();
 }

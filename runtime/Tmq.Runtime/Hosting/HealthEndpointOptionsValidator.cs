@@ -14,7 +14,11 @@ internal sealed class HealthEndpointOptionsValidator : IValidateOptions<HealthEn
             errors.Add(ConsumerOptionsValidator.Problem($"{HealthEndpointOptions.SectionName}:Port", $"is {options.Port}; it must be a TCP port from 1 to 65535, or 0 to turn the health endpoint off"));
         }
 
-        if (!IsPlainPath(options.Path))
+        if (string.Equals(options.Path, "/metrics", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(ConsumerOptionsValidator.Problem($"{HealthEndpointOptions.SectionName}:Path", "is \"/metrics\"; that is the Prometheus endpoint, which the generated service serves on the same port, so choose another path such as /healthz"));
+        }
+        else if (!IsPlainPath(options.Path))
         {
             errors.Add(ConsumerOptionsValidator.Problem($"{HealthEndpointOptions.SectionName}:Path", $"is \"{options.Path}\"; it must be a path such as /healthz: a '/' then letters, digits, '-', '_', '.' or more '/'-separated segments, with no trailing '/'"));
         }

@@ -62,6 +62,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
         {
             ["Tmq:Consumers:main:Concurency"] = "5",
             ["Tmq:Consumers:main:Retry:MaxAttemps"] = "2",
+            ["Tmq:Consumers:main:Retry:Jtiter"] = "0.5",
             ["Tmq:Consumers:main:Nsq:Lookupd:0"] = "http://127.0.0.1:4161",
         }));
 
@@ -76,7 +77,8 @@ public sealed class KafkaConsumerConfigurationErrorTests
         }
 
         Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:Nsq is not a setting; the settings here are ", StringComparison.Ordinal) && f.Contains("Concurrency, MaxBufferedMessages", StringComparison.Ordinal));
-        Assert.Equal(3, ex.Failures.Count());
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:Retry:Jtiter is not a setting; the closest setting is Jitter.", StringComparison.Ordinal));
+        Assert.Equal(4, ex.Failures.Count());
     }
 
     [Theory]
@@ -89,6 +91,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
         // librdkafka would read "xx" as port 0 and retry for ever.
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = servers }));
         Assert.Contains($"Tmq:Consumers:main:Kafka:bootstrap.servers is \"{servers}\", and {problem}; it must be a comma-separated list of host:port", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the environment variable Tmq__Consumers__main__Kafka__bootstrap_servers.", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

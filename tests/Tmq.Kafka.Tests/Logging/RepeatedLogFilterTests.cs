@@ -52,6 +52,16 @@ public sealed class RepeatedLogFilterTests
     }
 
     [Fact]
+    public void Admit_LogLineAndErrorOfOneFailure_CountAsOne()
+    {
+        // librdkafka logs a failed connect ("[thrd:...]: " first), then reports it to the error callback.
+        var filter = new RepeatedLogFilter(new FakeTimeProvider());
+
+        Assert.True(filter.Admit(LogLevel.Error, "[thrd:127.0.0.1:9092/bootstrap]: " + Refused, out _));
+        Assert.False(filter.Admit(LogLevel.Warning, Refused, out _));
+    }
+
+    [Fact]
     public void Admit_BelowWarning_AlwaysPasses()
     {
         var filter = new RepeatedLogFilter(new FakeTimeProvider());

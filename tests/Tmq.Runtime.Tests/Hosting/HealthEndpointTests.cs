@@ -140,6 +140,30 @@ public sealed class HealthEndpointTests
         Assert.Contains(failure.Failures, f => f.StartsWith("Tmq:Health:Path is \"healthz/\"; it must be a path such as /healthz", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("/metrics", "that is the Prometheus endpoint")]
+    [InlineData("/health z", "it must be a path such as /healthz")]
+    [InlineData("/", "it must be a path such as /healthz")]
+    public async Task Start_PathThatCannotServe_IsRefused(string path, string rule)
+    {
+        using var host = Host(0, checks => checks, ("Tmq:Health:Path", path));
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(failure.Failures, f => f.StartsWith($"Tmq:Health:Path is \"{path}\"; {rule}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_MisspeltSetting_NamesTheClosest()
+    {
+        // A swap of two letters is one edit: Paht is nearer Path than Port.
+        using var host = Host(0, checks => checks, ("Tmq:Health:Paht", "/live"));
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(failure.Failures, f => f.StartsWith("Tmq:Health:Paht is not a setting; the closest setting is Path.", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Start_PortNotANumber_SaysSo()
     {

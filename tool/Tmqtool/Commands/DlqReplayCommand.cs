@@ -99,7 +99,7 @@ internal sealed class DlqReplayCommand
         }
 
         var group = parse.GetValue(_group) is { Length: > 0 } g
-            ? KafkaNames.ValidateGroup(g)
+            ? KafkaNames.ValidateGroup(g, $"e.g. --group ops.replay, or leave it out to use {DefaultGroup("<topic>")}")
             : DefaultGroup(topic) is { Length: <= KafkaNames.MaxGroupLength } fallback
                 ? fallback
                 : throw InputException.Missing("--group", KafkaNames.GroupRule, $"the default, {DefaultGroup("<topic>")}, is too long for this topic: give a shorter --group");

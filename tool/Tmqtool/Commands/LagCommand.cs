@@ -58,7 +58,7 @@ internal sealed class LagCommand
         var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
         var topic = KafkaNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
         var group = parse.GetValue(_group) is { Length: > 0 } g
-            ? KafkaNames.ValidateGroup(g)
+            ? KafkaNames.ValidateGroup(g, "e.g. --group shop.orders.consumer (a generated service's group is its PSM unless set)")
             : throw InputException.Missing("--group", KafkaNames.GroupRule, "e.g. --group shop.orders.consumer");
         var timeout = parse.GetValue(_timeout);
         InputException.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 10");

@@ -60,11 +60,11 @@ internal static partial class KafkaNames
     /// <summary>Kafka's own topic rule, without the room kept for ".dlq".</summary>
     internal static bool IsValidTopicName(string value) => IsValid(value, MaxNameLength);
 
-    internal static string ValidateGroup(string value)
+    internal static string ValidateGroup(string value, string fix = "e.g. --group shop.orders.consumer, or leave it out to use the PSM")
     {
         if (!IsValid(value, MaxGroupLength))
         {
-            throw InputException.Invalid("--group", value, "Kafka consumer group", GroupRule, "e.g. --group shop.orders.consumer, or leave it out to use the PSM");
+            throw InputException.Invalid("--group", value, "Kafka consumer group", GroupRule, fix);
         }
 
         return value;

@@ -380,6 +380,7 @@ static class Helper
         }).SetLogHandler(static (_, _) => { }).Build();
         consumer.Assign(pending.Select(p => new TopicPartitionOffset(topic, p.Key, p.Value.From)));
         var replayed = 0L;
+        var unroutable = 0;
         var targets = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var lastRead = DateTime.UtcNow;
         try
@@ -414,9 +415,22 @@ static class Helper
                 var message = result.Message;
                 var target = to ?? Header(message.Headers, "tmq-dlq-original-topic");
                 var source = Position(topic, partition, result.Offset.Value);
-                if (target is null)
+                if (target is null || !IsTopicName(target))
                 {
-                    Console.Error.WriteLine($"error: {source} has no tmq-dlq-original-topic header (it was not dead-lettered by Tmq); pass --to to choose its topic. {replayed} message(s) were replayed before it.");
+                    var why = target is null
+                        ? "has no tmq-dlq-original-topic header (it was not dead-lettered by Tmq)"
+                        : $"has the tmq-dlq-original-topic header \"{target}\", which is not a Kafka topic name";
+                    if (dryRun)
+                    {
+                        // A preview goes on, to show every message that needs --to.
+                        Console.WriteLine($"cannot replay {source}: it {why}");
+                        unroutable++;
+                        pending.Remove(partition);
+                        consumer.Pause([new TopicPartition(topic, partition)]);
+                        continue;
+                    }
+
+                    Console.Error.WriteLine($"error: {source} {why}; pass --to to choose its topic. {replayed} message(s) were replayed before it; the next run starts at it.");
                     return 1;
                 }
 
@@ -435,10 +449,12 @@ static class Helper
                 }
                 else
                 {
+                    // Not cancelled by a stop: a send under way is waited for (up to --timeout), then committed
+                    // and counted, so that a stop never leaves a sent message to be replayed again.
                     DeliveryResult<byte[]?, byte[]?> sent;
                     try
                     {
-                        sent = await producer.ProduceAsync(target, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Value, Headers = headers, Timestamp = Timestamp.Default }, stop);
+                        sent = await producer.ProduceAsync(target, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Value, Headers = headers, Timestamp = Timestamp.Default }, CancellationToken.None);
                     }
                     catch (ProduceException<byte[]?, byte[]?> e)
                     {
@@ -459,19 +475,30 @@ static class Helper
                 }
             }
         }
-        catch (OperationCanceledException)
-        {
-            // Stopped during a send: that message was not committed and is replayed by the next run.
-        }
         finally
         {
             consumer.Close();
         }
 
         var summary = targets.Count == 0 ? "" : " to " + string.Join(", ", targets.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} ({t.Value})")));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(dryRun ? "would replay" : "replayed")} {replayed} message(s) from {topic}{summary}{(replayed < limit ? "; stopped early, run again to resume" : "")}."));
-        return 0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(dryRun ? "would replay" : "replayed")} {replayed} message(s) from {topic}{summary}."));
+
+        // Offsets are not all messages (compaction, transaction markers): what is left decides, not the count.
+        var unfinished = unroutable > 0 ? string.Create(CultureInfo.InvariantCulture, $"{unroutable} partition(s) hold a message that cannot be replayed without --to (listed above)")
+            : pending.Count > 0 && replayed < limit ? string.Create(CultureInfo.InvariantCulture, $"stopped after {replayed} of {limit} message(s); run again to resume")
+            : null;
+        if (unfinished is null)
+        {
+            return 0;
+        }
+
+        Console.Error.WriteLine($"error: {unfinished}.");
+        return 1;
     }
+
+    /// <summary>Kafka's rule for a topic name (the tool checks --to with the same rule).</summary>
+    private static bool IsTopicName(string name) =>
+        name.Length is > 0 and <= 249 && name is not ("." or "..") && name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     /// <summary>The topic's metadata, or null after saying that it was not found.</summary>
     private static TopicMetadata? FindTopic(string? servers, string topic, TimeSpan timeout, string clientId)
