@@ -24,7 +24,8 @@ public static class TmqServiceCollectionExtensions
             return services;
         }
 
-        services.AddOptions<TmqOptions>().BindConfiguration(TmqOptions.SectionName);
+        services.AddOptions<TmqOptions>().BindConfiguration(TmqOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TmqOptions>, TmqOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(static sp => new TmqMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
@@ -80,6 +81,7 @@ public static class TmqServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, ConsumerOptionsValidator<TOptions>>());
         var status = new ConsumerStatus(name);
         services.AddKeyedSingleton(name, status);
+        services.AddSingleton(status);
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             $"tmq-consumer-{name}",
             _ => new ConsumerHealthCheck(status),

@@ -95,6 +95,19 @@ public sealed class KafkaConsumerConfigurationErrorTests
     }
 
     [Fact]
+    public async Task Start_TmqSectionWithAMisspeltSectionOrAnUnreadConsumer_NamesThem()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        {
+            ["Tmq:Heath:Port"] = "0",
+            ["Tmq:Consumers:mian:Topic"] = "orders",
+        }));
+
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Heath is not a setting; the settings here are Service, Consumers, Producer, Health.", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:mian is read by no consumer; the consumers this service registers are main", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_DurationAsABareNumber_IsRefusedRatherThanReadAsDays()
     {
         // The configuration binder reads "20" as 20 days; a revoke drain of 10 days would hold a rebalance.
