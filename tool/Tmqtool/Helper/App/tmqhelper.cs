@@ -404,11 +404,7 @@ static class Helper
                 if (!pending.TryGetValue(partition, out var range) || result.Offset.Value >= range.End)
                 {
                     // Reached the end this run replays (the EOF event, or a message that arrived since).
-                    if (pending.Remove(partition))
-                    {
-                        consumer.Pause([new TopicPartition(topic, partition)]);
-                    }
-
+                    Done(partition);
                     continue;
                 }
 
@@ -425,8 +421,7 @@ static class Helper
                         // A preview goes on, to show every message that needs --to.
                         Console.WriteLine($"cannot replay {source}: it {why}");
                         unroutable++;
-                        pending.Remove(partition);
-                        consumer.Pause([new TopicPartition(topic, partition)]);
+                        Done(partition);
                         continue;
                     }
 
@@ -470,8 +465,7 @@ static class Helper
                 targets[target] = targets.GetValueOrDefault(target) + 1;
                 if (result.Offset.Value + 1 >= range.End)
                 {
-                    pending.Remove(partition);
-                    consumer.Pause([new TopicPartition(topic, partition)]);
+                    Done(partition);
                 }
             }
         }
@@ -494,6 +488,15 @@ static class Helper
 
         Console.Error.WriteLine($"error: {unfinished}.");
         return 1;
+
+        // A partition this run has no more to do on: it is no longer waited for, or fetched.
+        void Done(int partition)
+        {
+            if (pending.Remove(partition))
+            {
+                consumer.Pause([new TopicPartition(topic, partition)]);
+            }
+        }
     }
 
     /// <summary>Kafka's rule for a topic name (the tool checks --to with the same rule).</summary>
