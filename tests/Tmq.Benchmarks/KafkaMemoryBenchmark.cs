@@ -174,7 +174,7 @@ internal static class KafkaMemoryBenchmark
                     $"trace {topic} t={System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds:F1}s rss={rss}MB " +
                     $"gc_heap={GC.GetTotalMemory(false) / 1_000_000}MB gc_committed={gc.TotalCommittedBytes / 1_000_000}MB gen0={GC.CollectionCount(0)} gen2={GC.CollectionCount(2)} " +
                     $"after_last_gc(gen0..poh)={string.Join("/", Enumerable.Range(0, gc.GenerationInfo.Length).Select(g => gc.GenerationInfo[g].SizeAfterBytes / 1_000_000))}MB " +
-                    $"threads={System.Diagnostics.Process.GetCurrentProcess().Threads.Count} " +
+                    $"threads={System.Diagnostics.Process.GetCurrentProcess().Threads.Count} pool_threads={ThreadPool.ThreadCount} pool_queued={ThreadPool.PendingWorkItemCount} pool_items_done={ThreadPool.CompletedWorkItemCount} " +
                     $"malloc_arena={m.Arena / 1_000_000}MB malloc_mmap={m.Hblkhd / 1_000_000}MB malloc_used={m.Uordblks / 1_000_000}MB malloc_free={m.Fordblks / 1_000_000}MB");
             },
             null,

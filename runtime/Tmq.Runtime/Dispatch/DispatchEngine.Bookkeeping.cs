@@ -24,7 +24,27 @@ internal sealed partial class DispatchEngine
 
         message.State = MessageState.Ready;
         _ready.AddLast(message);
-        return _idle.Count > 0 ? _idle.Pop() : null;
+        return WakeOneLocked();
+    }
+
+    /// <summary>
+    /// Returns an idle worker to wake, unless one is already on its way: that one takes a ready
+    /// message when it runs and wakes the next while more are ready. So workers join one at a time
+    /// as long as ready work outlasts them, and a fast handler keeps a few workers busy instead of
+    /// waking one per message only for it to find the message taken (each wake is a thread-pool
+    /// work item; a queue of them makes the pool add threads for nothing).
+    /// </summary>
+    private WorkerSignal? WakeOneLocked()
+    {
+        if (_waking > 0 || _idle.Count == 0)
+        {
+            return null;
+        }
+
+        var signal = _idle.Pop();
+        signal.Waking = true;
+        _waking++;
+        return signal;
     }
 
     /// <summary>

@@ -23,10 +23,16 @@ internal sealed partial class DispatchEngine
         while (true)
         {
             TmqMessage? message = null;
-            WorkerSignal? handOff = null;
+            WorkerSignal? next = null;
             var retire = false;
             lock (_gate)
             {
+                if (signal.Waking)
+                {
+                    signal.Waking = false;
+                    _waking--;
+                }
+
                 if (_stopped || _workers > _targetWorkers)
                 {
                     // Not in the idle stack now: a worker is only there while it awaits its signal.
@@ -34,7 +40,7 @@ internal sealed partial class DispatchEngine
                     retire = true;
 
                     // It may have been woken for a message; pass that wake-up on.
-                    handOff = _ready.Count > 0 && _idle.Count > 0 ? _idle.Pop() : null;
+                    next = _ready.Count > 0 ? WakeOneLocked() : null;
                 }
                 else
                 {
@@ -44,12 +50,17 @@ internal sealed partial class DispatchEngine
                         signal.Reset();
                         _idle.Push(signal);
                     }
+                    else if (_ready.Count > 0)
+                    {
+                        // More than this worker can take: the next idle one joins.
+                        next = WakeOneLocked();
+                    }
                 }
             }
 
+            next?.Set();
             if (retire)
             {
-                handOff?.Set();
                 return;
             }
 

@@ -60,6 +60,7 @@ internal sealed partial class DispatchEngine : IDisposable
     private int _retryWaiting;
     private long _settled;
     private int _workers;
+    private int _waking;
     private int _targetWorkers;
     private bool _awaitingCapacity;
     private bool _stopped;
