@@ -14,7 +14,8 @@ public static class TmqServiceCollectionExtensions
 {
     /// <summary>
     /// Registers what every transport needs: <see cref="TmqOptions"/> bound from <c>Tmq</c>, the
-    /// <c>Tmq</c> meter and health checks. Transports call it; calling it again does nothing.
+    /// <c>Tmq</c> meter, health checks, and an error in the log when a settings file that reloads
+    /// on change (appsettings.json) is saved unreadable. Transports call it; calling it again does nothing.
     /// </summary>
     public static IServiceCollection AddTmqCore(this IServiceCollection services)
     {
@@ -30,6 +31,7 @@ public static class TmqServiceCollectionExtensions
         services.TryAddSingleton(static sp => new TmqMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks();
+        services.AddHostedService<SettingsFileWatch>();
         return services;
     }
 

@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(1010, LogLevel.Warning, "Consumer {Consumer}: the changed settings are not applied, the consumer keeps its current ones: {Errors}")]
     public static partial void SettingsChangeRejected(ILogger logger, string consumer, string errors);
 
+    [LoggerMessage(1014, LogLevel.Error, "The settings file {File} could not be read, so its change is not applied and the running settings stay; fix the file and save it again: {Error}")]
+    public static partial void SettingsFileUnreadable(ILogger logger, string file, string error);
+
     [LoggerMessage(1011, LogLevel.Information, "Health endpoint listening on {Url}.")]
     public static partial void HealthEndpointListening(ILogger logger, string url);
 

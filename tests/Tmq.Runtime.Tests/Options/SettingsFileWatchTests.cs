@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tmq.Tests.Fakes;
+
+namespace Tmq.Tests.Options;
+
+/// <summary>appsettings.json saved with a syntax error while the service runs, through the host's own file watching.</summary>
+public sealed class SettingsFileWatchTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tmq-settings-").FullName;
+
+    [Fact]
+    public async Task AppSettings_SavedUnreadable_LogsErrorNamingFileAndPlace_KeepsSettings_ThenAppliesTheFix()
+    {
+        var file = Path.Combine(_dir, "appsettings.json");
+        await File.WriteAllTextAsync(file, """{ "Tmq": { "Service": "shop.orders.consumer" } }""");
+        var logs = new CollectingLoggerProvider();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _dir, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddTmqCore();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var options = host.Services.GetRequiredService<IOptionsMonitor<TmqOptions>>();
+
+        await File.WriteAllTextAsync(file, """{ "Tmq": { "Service": "shop.orders.other" """);
+
+        await Eventually.TrueAsync(() => logs.Entries.Any(static e => e.Id == 1014));
+        var entry = Assert.Single(logs.Entries, static e => e.Id == 1014);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.Contains(file, entry.Message);
+        Assert.Contains("LineNumber", entry.Message);
+        Assert.Equal("shop.orders.consumer", options.CurrentValue.Service);
+
+        await File.WriteAllTextAsync(file, """{ "Tmq": { "Service": "shop.orders.fixed" } }""");
+
+        await Eventually.TrueAsync(() => options.CurrentValue.Service == "shop.orders.fixed");
+        Assert.Single(logs.Entries, static e => e.Id == 1014);
+        await host.StopAsync();
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed class CollectingLoggerProvider : ILoggerProvider, ILogger
+    {
+        public ConcurrentQueue<(int Id, LogLevel Level, string Message)> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((eventId.Id, logLevel, formatter(state, exception)));
+
+        public void Dispose()
+        {
+        }
+    }
+}
