@@ -9,10 +9,15 @@ namespace Tmq;
 /// Says so when a settings file that reloads on change (appsettings.json) is saved in a state it
 /// cannot be read in, such as a JSON syntax error. The configuration system otherwise drops the
 /// failure silently: the running settings stay, and the edit looks applied while it is not.
-/// Files whose source already has its own load-failure handler are left to it.
+/// Files whose source already has its own load-failure handler are left to it. One save often
+/// raises two file events; the same failure of the same file is logged once in <see cref="Quiet"/>.
 /// </summary>
-internal sealed class SettingsFileWatch(IConfiguration configuration, ILogger<SettingsFileWatch> logger) : IHostedService
+internal sealed class SettingsFileWatch(IConfiguration configuration, ILogger<SettingsFileWatch> logger, TimeProvider time) : IHostedService
 {
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
+    private readonly Lock _gate = new();
+    private (string File, string Error, long At)? _last;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (configuration is not IConfigurationRoot root)
@@ -27,7 +32,7 @@ internal sealed class SettingsFileWatch(IConfiguration configuration, ILogger<Se
             {
                 // Not ignored: an ignored failure would publish the file as empty, and every setting
                 // it holds would fall back to its default.
-                source.OnLoadException = context => Log.SettingsFileUnreadable(logger, FileOf(source), Describe(context.Exception));
+                source.OnLoadException = context => Report(FileOf(source), Describe(context.Exception));
             }
         }
 
@@ -35,6 +40,22 @@ internal sealed class SettingsFileWatch(IConfiguration configuration, ILogger<Se
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Report(string file, string error)
+    {
+        lock (_gate)
+        {
+            var now = time.GetTimestamp();
+            if (_last is { } last && last.File == file && last.Error == error && time.GetElapsedTime(last.At, now) < Quiet)
+            {
+                return;
+            }
+
+            _last = (file, error, now);
+        }
+
+        Log.SettingsFileUnreadable(logger, file, error);
+    }
 
     private static string FileOf(FileConfigurationSource source) =>
         source.FileProvider?.GetFileInfo(source.Path ?? string.Empty).PhysicalPath ?? source.Path ?? "(unnamed)";

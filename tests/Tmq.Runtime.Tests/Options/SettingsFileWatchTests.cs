@@ -28,17 +28,18 @@ public sealed class SettingsFileWatchTests : IDisposable
 
         await File.WriteAllTextAsync(file, """{ "Tmq": { "Service": "shop.orders.other" """);
 
-        await Eventually.TrueAsync(() => logs.Entries.Any(static e => e.Id == 1014));
-        var entry = Assert.Single(logs.Entries, static e => e.Id == 1014);
-        Assert.Equal(LogLevel.Error, entry.Level);
-        Assert.Contains(file, entry.Message);
-        Assert.Contains("LineNumber", entry.Message);
+        // One save may raise two file events (the file emptied, then written): the same failure is logged once.
+        await Eventually.TrueAsync(() => logs.Entries.Any(static e => e.Id == 1014 && e.Message.Contains("LineNumber", StringComparison.Ordinal)));
+        var errors = logs.Entries.Where(static e => e.Id == 1014).ToList();
+        Assert.All(errors, e => Assert.Equal(LogLevel.Error, e.Level));
+        Assert.All(errors, e => Assert.Contains(file, e.Message));
+        Assert.Equal(errors.Count, errors.Select(static e => e.Message).Distinct().Count());
         Assert.Equal("shop.orders.consumer", options.CurrentValue.Service);
 
         await File.WriteAllTextAsync(file, """{ "Tmq": { "Service": "shop.orders.fixed" } }""");
 
         await Eventually.TrueAsync(() => options.CurrentValue.Service == "shop.orders.fixed");
-        Assert.Single(logs.Entries, static e => e.Id == 1014);
+        Assert.Equal(errors.Count, logs.Entries.Count(static e => e.Id == 1014));
         await host.StopAsync();
     }
 
