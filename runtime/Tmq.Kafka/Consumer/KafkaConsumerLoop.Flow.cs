@@ -8,45 +8,74 @@ namespace Tmq.Kafka;
 internal sealed partial class KafkaConsumerLoop
 {
     /// <summary>
-    /// Backpressure without churn. When the engine's buffer is full the loop stops taking
-    /// messages: it waits for the engine's low-water signal, polling only every
-    /// <see cref="FullPollInterval"/> to serve group callbacks, and parks anything a poll returns
-    /// in <see cref="_overflow"/>. librdkafka's bounded prefetch queue holds the rest, so nothing is
-    /// fetched twice. Pausing partitions (which makes librdkafka discard its prefetched data and
-    /// fetch it again, and resumes only at its next fetch) is kept for a buffer that stays full
-    /// long enough for <see cref="OverflowLimit"/> messages to pile up.
+    /// Backpressure without churn, and without one partition starving the others. A message whose
+    /// partition has no room (the buffer is full and the partition holds its share of it, see
+    /// DispatchEngine.HasCapacityFor) is parked in <see cref="_overflow"/>; while one is parked the
+    /// loop stops taking messages: it waits for the engine's low-water signal, polling only every
+    /// <see cref="FullPollInterval"/> to serve group callbacks and parking what a poll returns.
+    /// librdkafka's bounded prefetch queue holds the rest, so nothing is fetched twice. Pausing
+    /// partitions (which makes librdkafka discard its prefetched data and fetch it again, and
+    /// resumes only at its next fetch) is kept for two cases: a buffer that stays full long enough
+    /// for <see cref="OverflowLimit"/> messages to pile up (all partitions), and a partition holding
+    /// twice its share while the others could use the room, such as one key's backlog behind a slow
+    /// or retrying handler (that partition alone, so the loop keeps fetching the others). Both
+    /// resume at low water.
     /// </summary>
     private void UpdateCapacity()
     {
-        if (!_full)
+        if (_overflow.Count == 0 && _hogs.Count == 0 && !_capacityPaused)
         {
-            _full = !_engine.HasCapacity;
+            // Nothing parked or paused for capacity (the common case, checked once per message).
+            if (Volatile.Read(ref _capacityReturned) == 1)
+            {
+                Volatile.Write(ref _capacityReturned, 0);
+            }
+
             return;
         }
 
         var returned = Interlocked.Exchange(ref _capacityReturned, 0) == 1;
         if (returned || _engine.Buffered <= _engine.LowWaterMark)
         {
-            while (_overflow.Count > 0 && _engine.HasCapacity)
+            AdmitParked();
+            if (_overflow.Count == 0 && (_capacityPaused || _hogs.Count > 0))
             {
-                var (partition, message) = _overflow.Dequeue();
-                _engine.Enqueue(partition, message);
-            }
-
-            if (_overflow.Count == 0)
-            {
-                _full = !_engine.HasCapacity;
-                if (!_full && _capacityPaused)
-                {
-                    _capacityPaused = false;
-                    _flowDirty = 1;
-                }
+                _capacityPaused = false;
+                _hogs.Clear();
+                Volatile.Write(ref _hogsPaused, false);
+                _flowDirty = 1;
             }
         }
-        else if (!_capacityPaused && _overflow.Count >= OverflowLimit)
+        else if (_overflow.Count > 0)
         {
-            _capacityPaused = true;
-            _flowDirty = 1;
+            // A partition that fell below its share takes its parked messages now, not at low water.
+            AdmitParked();
+            if (HasParkedBesidesHogs() && !_capacityPaused && _overflow.Count >= OverflowLimit)
+            {
+                _capacityPaused = true;
+                _flowDirty = 1;
+            }
+        }
+
+        _full = HasParkedBesidesHogs();
+    }
+
+    /// <summary>Enqueues parked messages whose partition has room, in order within each partition.</summary>
+    private void AdmitParked()
+    {
+        _blocked.Clear();
+        for (var n = _overflow.Count; n > 0; n--)
+        {
+            var (partition, message) = _overflow.Dequeue();
+            if (!_blocked.Contains(partition.Partition) && _engine.HasCapacityFor(partition))
+            {
+                _engine.Enqueue(partition, message);
+            }
+            else
+            {
+                _blocked.Add(partition.Partition);
+                _overflow.Enqueue((partition, message));
+            }
         }
     }
 
@@ -73,7 +102,7 @@ internal sealed partial class KafkaConsumerLoop
 
         foreach (var partition in _assigned.Keys)
         {
-            var pause = pauseAll || stopped.Contains(partition);
+            var pause = pauseAll || stopped.Contains(partition) || _hogs.Contains(partition);
             if (_fresh.Remove(partition))
             {
                 (pause ? toPause : toResume).Add(new TopicPartition(_options.Topic, partition));
@@ -118,5 +147,6 @@ internal sealed partial class KafkaConsumerLoop
     private string Reason(int count) =>
         _userPaused ? "the Paused option is set"
         : _capacityPaused ? $"MaxBufferedMessages ({_options.MaxBufferedMessages}) stayed reached"
+        : _hogs.Count > 0 ? $"partition(s) {string.Join(", ", _hogs.Order())} hold over twice their share of MaxBufferedMessages ({_options.MaxBufferedMessages}) while the others fetch; until the buffer is half empty"
         : $"{count} partition(s) halted by the Stop policy";
 }

@@ -142,6 +142,7 @@ internal sealed partial class KafkaConsumerLoop
 
             _paused.Remove(tp.Partition.Value);
             _fresh.Remove(tp.Partition.Value);
+            _hogs.Remove(tp.Partition.Value);
         }
 
         if (_overflow.Count > 0)

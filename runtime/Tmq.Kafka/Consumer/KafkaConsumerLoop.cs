@@ -53,6 +53,10 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private readonly HashSet<int> _fresh = [];
     private readonly HashSet<int> _stoppedPartitions = [];
     private readonly Queue<(PartitionState Partition, TmqMessage Message)> _overflow = new();
+
+    // Partitions paused because they hold twice their share of the buffer while others could use it.
+    private readonly HashSet<int> _hogs = [];
+    private readonly HashSet<int> _blocked = [];
     private readonly List<PartitionPosition> _positions = [];
     private readonly Dictionary<int, PartitionPosition> _finalPositions = [];
     private readonly KeyValuePair<string, object?>[] _tags;
@@ -65,6 +69,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private bool _full;
     private int _capacityReturned;
     private bool _capacityPaused;
+    private bool _hogsPaused;
     private bool _userPaused;
     private bool _shuttingDown;
     private bool _closing;
@@ -119,7 +124,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 
     long IConsumerGauges.Buffered => _engine.Buffered;
 
-    bool IConsumerGauges.Paused => Volatile.Read(ref _full) || Volatile.Read(ref _capacityPaused) || Volatile.Read(ref _userPaused) || _status.HasStoppedPartitions;
+    bool IConsumerGauges.Paused => Volatile.Read(ref _full) || Volatile.Read(ref _capacityPaused) || Volatile.Read(ref _hogsPaused) || Volatile.Read(ref _userPaused) || _status.HasStoppedPartitions;
 
     public void Start(DispatchEngine engine)
     {
@@ -291,16 +296,53 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         }
 
         // A message can arrive after the buffer filled (fetched before the pause took effect): it
-        // waits here, in a queue that pausing keeps tiny, instead of overrunning the engine.
-        if (_overflow.Count > 0 || !_engine.HasCapacity)
+        // waits here, in a queue that pausing keeps tiny, instead of overrunning the engine. A
+        // partition below its share of the buffer still gets in (HasCapacityFor), unless an earlier
+        // message of its own waits here.
+        if (!_engine.HasCapacityFor(partition) || (_overflow.Count > 0 && HasParked(partition)))
         {
             _overflow.Enqueue((partition, message));
-            _full = true;
+            if (_assigned.Count > 1 && _engine.Share > 0 && partition.Buffered >= 2 * _engine.Share && _hogs.Add(partition.Partition))
+            {
+                // One partition (say one key's backlog behind a slow handler) holds the buffer that
+                // the others are owed: pause it alone, and keep fetching the rest.
+                Volatile.Write(ref _hogsPaused, true);
+                _flowDirty = 1;
+            }
+
+            _full = HasParkedBesidesHogs();
         }
         else
         {
             _engine.Enqueue(partition, message);
         }
+    }
+
+    private bool HasParked(PartitionState partition)
+    {
+        foreach (var (parked, _) in _overflow)
+        {
+            if (ReferenceEquals(parked, partition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a parked message belongs to a partition that is not paused as a hog: only then is waiting (instead of fetching) of use.</summary>
+    private bool HasParkedBesidesHogs()
+    {
+        foreach (var (parked, _) in _overflow)
+        {
+            if (!_hogs.Contains(parked.Partition))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static TmqHeaders ToHeaders(Headers? headers)

@@ -92,8 +92,9 @@ internal sealed partial class DispatchEngine
     }
 
     /// <summary>A message leaves the buffer. Returns true when the transport should be told capacity is back.</summary>
-    private bool LeaveBufferLocked()
+    private bool LeaveBufferLocked(PartitionState partition)
     {
+        partition.Buffered--;
         _buffered--;
         if (_awaitingCapacity && _buffered <= _lowWater)
         {

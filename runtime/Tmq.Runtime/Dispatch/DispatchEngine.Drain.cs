@@ -153,6 +153,7 @@ internal sealed partial class DispatchEngine
 
                 partition.Closing = true;
                 _partitions.Remove(partition);
+                UpdateShareLocked();
                 var limit = fillGaps ? GapLimitLocked(partition) : long.MinValue;
                 foreach (var message in partition.Outstanding)
                 {

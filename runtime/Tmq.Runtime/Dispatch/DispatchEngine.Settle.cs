@@ -16,7 +16,7 @@ internal sealed partial class DispatchEngine
             message.State = MessageState.Finished;
             message.LastError = null;
             wake = ReleaseKeyLocked(message);
-            capacity = LeaveBufferLocked();
+            capacity = LeaveBufferLocked(partition);
             AdvanceLocked(partition);
             _settled++;
         }
@@ -168,7 +168,7 @@ internal sealed partial class DispatchEngine
         message.RetryTimer?.Dispose();
         message.RetryTimer = null;
         wake = ReleaseKeyLocked(message);
-        return LeaveBufferLocked();
+        return LeaveBufferLocked(message.Owner!);
     }
 
     private void EndRunLocked(PartitionState partition)

@@ -56,6 +56,7 @@ internal sealed partial class DispatchEngine : IDisposable
     private readonly List<Task> _workerTasks = [];
     private MessageList _ready;
     private int _buffered;
+    private int _share;
     private int _running;
     private int _retryWaiting;
     private long _settled;
@@ -82,6 +83,7 @@ internal sealed partial class DispatchEngine : IDisposable
         _requeueRetries = settings.RequeueRetries;
         _ordering = options.Ordering;
         _maxBuffered = options.MaxBufferedMessages;
+        _share = _maxBuffered;
         _lowWater = Math.Max(0, _maxBuffered / 2);
         _deadLetterTopic = options.DeadLetter.ResolveTopic(options.Topic);
         _targetWorkers = options.Concurrency;
@@ -106,8 +108,24 @@ internal sealed partial class DispatchEngine : IDisposable
     /// <summary>Buffered level at which a full engine signals <see cref="IDispatchTransport.OnCapacityAvailable"/>: half of <c>MaxBufferedMessages</c>.</summary>
     public int LowWaterMark => _lowWater;
 
-    /// <summary>False while <see cref="Buffered"/> is at <c>MaxBufferedMessages</c>: the transport must not enqueue.</summary>
+    /// <summary>False while <see cref="Buffered"/> is at <c>MaxBufferedMessages</c>.</summary>
     public bool HasCapacity => Volatile.Read(ref _buffered) < _maxBuffered;
+
+    /// <summary>
+    /// Whether the transport may enqueue a message of <paramref name="partition"/>: while the buffer
+    /// has room, or while the partition holds less than its share of it (<c>MaxBufferedMessages</c>
+    /// over the partitions held). So a partition whose backlog filled the buffer behind one slow or
+    /// retrying key cannot keep the other partitions' messages out; the buffer then holds at most
+    /// twice <c>MaxBufferedMessages</c>.
+    /// </summary>
+    public bool HasCapacityFor(PartitionState partition)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        return Volatile.Read(ref _buffered) < _maxBuffered || partition.Buffered < Volatile.Read(ref _share);
+    }
+
+    /// <summary>A partition's share of the buffer: <c>MaxBufferedMessages</c> over the partitions held.</summary>
+    public int Share => Volatile.Read(ref _share);
 
     /// <summary>True once any partition was halted by the Stop policy.</summary>
     public bool HasStoppedPartitions { get; private set; }
@@ -194,6 +212,7 @@ internal sealed partial class DispatchEngine : IDisposable
         {
             ObjectDisposedException.ThrowIf(_stopped, this);
             _partitions.Add(state);
+            UpdateShareLocked();
         }
 
         return state;
@@ -213,9 +232,9 @@ internal sealed partial class DispatchEngine : IDisposable
                 throw new InvalidOperationException($"Partition {partition} is being revoked or the consumer is stopping; the transport must not enqueue into it.");
             }
 
-            if (_buffered >= _maxBuffered)
+            if (_buffered >= _maxBuffered && partition.Buffered >= _share)
             {
-                throw new InvalidOperationException($"The buffer is full ({_maxBuffered} messages); the transport must wait for HasCapacity.");
+                throw new InvalidOperationException($"The buffer is full ({_maxBuffered} messages) and partition {partition} holds its share ({_share}); the transport must wait for HasCapacityFor.");
             }
 
             if (message.Owner is not null)
@@ -226,6 +245,7 @@ internal sealed partial class DispatchEngine : IDisposable
             message.Owner = partition;
             partition.Outstanding.Enqueue(message);
             partition.NextOffset = message.Offset + 1;
+            partition.Buffered++;
             if (++_buffered >= _maxBuffered)
             {
                 _awaitingCapacity = true;
@@ -251,6 +271,8 @@ internal sealed partial class DispatchEngine : IDisposable
 
         wake?.Set();
     }
+
+    private void UpdateShareLocked() => Volatile.Write(ref _share, _maxBuffered / Math.Max(1, _partitions.Count));
 
     /// <summary>The committable position of one partition now (-1 before its first message).</summary>
     public long PositionOf(PartitionState partition)

@@ -10,6 +10,8 @@ internal sealed class PartitionState : IDisposable
 {
     private readonly CancellationTokenSource _cancellation;
 
+    private int _buffered;
+
     public PartitionState(string topic, int partition, CancellationToken stopping)
     {
         Topic = topic;
@@ -33,6 +35,13 @@ internal sealed class PartitionState : IDisposable
 
     /// <summary>Messages of this partition that a worker is running now.</summary>
     public int Running { get; set; }
+
+    /// <summary>This partition's messages in the engine's buffer. Written under the engine lock; read by the transport without it.</summary>
+    public int Buffered
+    {
+        get => Volatile.Read(ref _buffered);
+        set => Volatile.Write(ref _buffered, value);
+    }
 
     /// <summary>
     /// While a shutdown drains this partition: queued messages it still runs because a later

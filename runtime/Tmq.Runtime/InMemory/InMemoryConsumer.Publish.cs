@@ -40,7 +40,7 @@ public sealed partial class InMemoryConsumer
             {
                 ObjectDisposedException.ThrowIf(_stopped, this);
                 var state = _partitions[partition] ?? throw new InvalidOperationException($"Partition {partition} is revoked; call Assign({partition}) first.");
-                if (engine.HasCapacity)
+                if (engine.HasCapacityFor(state))
                 {
                     var offset = _nextOffsets[partition]++;
                     engine.Enqueue(state, new TmqMessage(_options.Topic, key, value)

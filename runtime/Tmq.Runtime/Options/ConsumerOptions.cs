@@ -24,8 +24,10 @@ public class ConsumerOptions
     public int Concurrency { get; set; } = TmqDefaults.Concurrency;
 
     /// <summary>
-    /// Fetched but unfinished messages held at most; past it fetching pauses, and it resumes at
-    /// half. Bounds memory whatever the backlog.
+    /// Fetched but unfinished messages held; past it fetching pauses, and it resumes at half. A
+    /// partition holding less than its share (this over the partitions held) still takes messages
+    /// while it is full, so one partition's backlog behind a slow or retrying key cannot keep the
+    /// others waiting: at most twice this is held. Bounds memory whatever the backlog.
     /// <value>Defaults to 10,000: at 1 KiB a message about 10 MiB, and enough look-ahead that free
     /// workers find a message of a key that is not busy.</value>
     /// </summary>

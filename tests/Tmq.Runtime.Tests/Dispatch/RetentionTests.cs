@@ -37,7 +37,9 @@ public sealed class RetentionTests
 
         var retained = GC.GetTotalMemory(forceFullCollection: true) - before;
         Assert.Equal((long)partitions * burst, consumer.HandledCount);
-        Assert.True(retained < 1_500_000, $"{retained:N0} bytes stayed allocated after {partitions - 1} partitions' bursts were handled.");
+        // The whole process's heap: thread-pool threads and their caches come and go with the run
+        // (0.04 to 1.6 MB measured here), so the bound sits between that and the 6.4 MB it guards against.
+        Assert.True(retained < 3_000_000, $"{retained:N0} bytes stayed allocated after {partitions - 1} partitions' bursts were handled.");
 
         async Task RunBurstAsync(int partition)
         {

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using Tmq.Kafka.Tests.Fakes;
+
+namespace Tmq.Kafka.Tests.Consumer;
+
+/// <summary>One key's backlog behind a stuck handler fills the buffer: the other partitions still flow.</summary>
+public sealed class KafkaConsumerFairnessTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task HotKey_FillsTheBuffer_AnotherPartitionsMessagesAreStillHandled()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 4);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hotStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new ConcurrentQueue<string>();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            if (message.KeyAsString() == "hot")
+            {
+                hotStarted.TrySetResult();
+                await gate.Task;
+            }
+
+            handled.Enqueue(message.ValueAsString());
+        });
+        var logs = new LogCapture();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Tmq:Consumers:main:MaxBufferedMessages"] = "100",
+            ["Tmq:Consumers:main:Concurrency"] = "4",
+        };
+        await using var service = await TmqKafkaService.StartAsync(broker, "orders", "fairness", handler, settings, logs: logs);
+        await service.WaitForAssignmentAsync();
+        try
+        {
+            await ProduceToAsync(broker, new TopicPartition("orders", 0), Enumerable.Range(0, 500).Select(i => ("hot", $"hot-{i}")));
+            await hotStarted.Task.WaitAsync(Timeout);
+
+            // The hot key's messages fill the buffer; fetching stops for its partition.
+            await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 2012 && e.Message.Contains("fetching paused", StringComparison.Ordinal)), Timeout, "the full buffer paused nothing");
+
+            await ProduceToAsync(broker, new TopicPartition("orders", 1), [("fresh", "fresh-0")]);
+
+            await Eventually.TrueAsync(() => handled.Contains("fresh-0"), Timeout, "a message of another partition waited behind the hot key's backlog");
+            Assert.DoesNotContain(handled, v => v.StartsWith("hot-", StringComparison.Ordinal));
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+
+        await Eventually.TrueAsync(() => handled.Count == 501, Timeout, "not every message was handled once the hot key moved");
+        var hot = handled.Where(v => v.StartsWith("hot-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => $"hot-{i}"), hot);
+    }
+
+    private static async Task ProduceToAsync(EmbeddedKafkaBroker broker, TopicPartition partition, IEnumerable<(string Key, string Value)> messages)
+    {
+        using var producer = KafkaTestClients.Producer(broker);
+        var sends = messages.Select(m => producer.ProduceAsync(partition, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(m.Key), Value = Encoding.UTF8.GetBytes(m.Value) })).ToList();
+        await Task.WhenAll(sends);
+    }
+}
