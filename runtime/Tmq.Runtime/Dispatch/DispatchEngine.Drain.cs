@@ -17,7 +17,7 @@ internal sealed partial class DispatchEngine
     private async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout, bool fillGaps)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        var waits = Close(partitions, cancel: false, fillGaps);
+        var waits = Close(partitions, cancel: false, fillGaps ? TimestampAfter(timeout) : null);
         if (waits.Count > 0)
         {
             var all = Task.WhenAll(waits);
@@ -71,7 +71,7 @@ internal sealed partial class DispatchEngine
     public void Abandon(IReadOnlyCollection<PartitionState> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        Close(partitions, cancel: true, fillGaps: false);
+        Close(partitions, cancel: true, fillGapsBefore: null);
         lock (_gate)
         {
             foreach (var partition in partitions)
@@ -128,11 +128,12 @@ internal sealed partial class DispatchEngine
     }
 
     /// <summary>
-    /// Marks partitions closing and drops their queued work, except, with <paramref name="fillGaps"/>,
-    /// the messages below <see cref="GapLimitLocked"/>. Returns tasks that complete when their running
-    /// and kept work ends.
+    /// Marks partitions closing and drops their queued work, except, with <paramref name="fillGapsBefore"/>
+    /// (a shutdown's deadline, a TimeProvider timestamp), the messages below <see cref="GapLimitLocked"/>
+    /// and the retries that fall due before the deadline. Returns tasks that complete when their
+    /// running and kept work ends.
     /// </summary>
-    private List<Task> Close(IReadOnlyCollection<PartitionState> partitions, bool cancel, bool fillGaps)
+    private List<Task> Close(IReadOnlyCollection<PartitionState> partitions, bool cancel, long? fillGapsBefore)
     {
         var waits = new List<Task>();
         var wakes = new List<WorkerSignal>();
@@ -154,11 +155,14 @@ internal sealed partial class DispatchEngine
                 partition.Closing = true;
                 _partitions.Remove(partition);
                 UpdateShareLocked();
-                var limit = fillGaps ? GapLimitLocked(partition) : long.MinValue;
+                var limit = fillGapsBefore is { } deadline ? GapLimitLocked(partition, deadline) : long.MinValue;
                 foreach (var message in partition.Outstanding)
                 {
-                    if (message.Offset < limit && message.State is MessageState.Waiting or MessageState.Ready)
+                    if ((message.Offset < limit && message.State is MessageState.Waiting or MessageState.Ready) ||
+                        (message.State == MessageState.RetryWait && fillGapsBefore is { } due && message.RetryDue <= due && !partition.Stopped))
                     {
+                        // A retry that falls due within the drain runs too: dropping it would pin the
+                        // commit below every later message already handled, and they would run again.
                         partition.Kept++;
                         continue;
                     }
@@ -196,10 +200,11 @@ internal sealed partial class DispatchEngine
     }
 
     /// <summary>
-    /// The offset below which a shutdown still runs queued messages: the highest offset finished or
-    /// running, but never past a message waiting for a retry or parked. A stopped partition keeps nothing.
+    /// The offset below which a shutdown still runs queued messages: the highest offset finished,
+    /// running or retried before <paramref name="deadline"/>, but never past a message parked or
+    /// waiting for a retry due later. A stopped partition keeps nothing.
     /// </summary>
-    private static long GapLimitLocked(PartitionState partition)
+    private static long GapLimitLocked(PartitionState partition, long deadline)
     {
         if (partition.Stopped)
         {
@@ -214,6 +219,7 @@ internal sealed partial class DispatchEngine
             {
                 case MessageState.Running:
                 case MessageState.Finished:
+                case MessageState.RetryWait when message.RetryDue <= deadline:
                     high = message.Offset;
                     break;
                 case MessageState.RetryWait:
@@ -295,6 +301,14 @@ internal sealed partial class DispatchEngine
         {
             return partitions.Sum(static p => p.Running);
         }
+    }
+
+    /// <summary>The TimeProvider timestamp <paramref name="delay"/> from now, or long.MaxValue past it.</summary>
+    private long TimestampAfter(TimeSpan delay)
+    {
+        var now = _time.GetTimestamp();
+        var ticks = delay.TotalSeconds * _time.TimestampFrequency;
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
     }
 
     private async Task<bool> CompletesWithin(Task task, TimeSpan timeout)

@@ -70,6 +70,7 @@ internal sealed partial class DispatchEngine
                 else
                 {
                     message.State = MessageState.RetryWait;
+                    message.RetryDue = TimestampAfter(delay);
                     _retryWaiting++;
                     // A TimeProvider timer with a positive due time never fires synchronously,
                     // so creating it under the lock cannot re-enter.

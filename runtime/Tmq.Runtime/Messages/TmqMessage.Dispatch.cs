@@ -21,4 +21,7 @@ public sealed partial class TmqMessage
     internal int DeadLetterWrites;
     internal Exception? LastError;
     internal ITimer? RetryTimer;
+
+    // When the retry timer falls due (TimeProvider timestamp), while in RetryWait.
+    internal long RetryDue;
 }

@@ -198,4 +198,28 @@ public sealed class DrainTests
     }
 
     private static ReadOnlyMemory<byte> Bytes(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    [Fact]
+    public async Task Stop_RetryDueWithinTheDrain_Runs_AndTheCommitCoversTheMessagesHandledAfterIt()
+    {
+        var time = new TimerAwareTimeProvider();
+        var handler = new DelegateHandler((message, _) =>
+            message.ValueAsString() == "a1" && message.Attempt == 1 ? throw new InvalidOperationException("once") : Task.CompletedTask);
+        var options = new ConsumerOptions { Topic = "orders", Retry = { InitialDelay = TimeSpan.FromSeconds(1), Jitter = 0 }, ShutdownTimeout = TimeSpan.FromSeconds(20) };
+        await using var consumer = new InMemoryConsumer(handler, options, time, partitions: 1);
+        await consumer.PublishAsync("a", "a1");
+        await consumer.PublishAsync("b", "b1");
+        await consumer.PublishAsync("c", "c1");
+        await time.WaitForTimersAsync(1);
+        await Eventually.TrueAsync(() => consumer.HandledCount == 2 && consumer.Engine!.RetryWaiting == 1);
+
+        // The drain keeps the retry (it falls due in 1 s, within the 20 s ShutdownTimeout) and waits for it.
+        var stop = consumer.StopAsync();
+        await time.WaitForTimersAsync(2);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await stop.WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(["b1", "c1", "a1"], consumer.Handled.Select(m => m.ValueAsString()));
+        Assert.Equal(3, consumer.CommittedOffsets()[0]);
+    }
 }
