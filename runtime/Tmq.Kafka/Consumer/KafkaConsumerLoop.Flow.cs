@@ -90,6 +90,7 @@ internal sealed partial class KafkaConsumerLoop
         }
 
         _userPaused = _liveOptions().Paused;
+        _status.Paused = _userPaused;
         var pauseAll = _capacityPaused || _userPaused;
         var toPause = new List<TopicPartition>();
         var toResume = new List<TopicPartition>();

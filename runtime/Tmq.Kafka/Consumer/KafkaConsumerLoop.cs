@@ -130,6 +130,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     {
         _engine = engine;
         _userPaused = _liveOptions().Paused;
+        _status.Paused = _userPaused;
         _thread = new Thread(Run) { IsBackground = true, Name = $"tmq-kafka-{_name}" };
         _thread.Start();
     }

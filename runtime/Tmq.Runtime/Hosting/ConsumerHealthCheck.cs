@@ -4,7 +4,9 @@ namespace Tmq.Hosting;
 
 /// <summary>
 /// One consumer's health: unhealthy when its loop died or the Stop policy halted a partition;
-/// degraded while it holds no partitions (more instances than partitions, or mid-rebalance).
+/// degraded while it holds no partitions (more instances than partitions, or mid-rebalance);
+/// healthy otherwise, also while the Paused option holds fetching (a pause on purpose is no reason
+/// to restart the service), which the description and data say.
 /// </summary>
 internal sealed class ConsumerHealthCheck(ConsumerStatus status) : IHealthCheck
 {
@@ -15,6 +17,7 @@ internal sealed class ConsumerHealthCheck(ConsumerStatus status) : IHealthCheck
             ["running"] = status.Running,
             ["assigned"] = status.Assigned,
             ["stopped_partitions"] = status.HasStoppedPartitions,
+            ["paused"] = status.Paused,
         };
         var result = status switch
         {
@@ -22,6 +25,7 @@ internal sealed class ConsumerHealthCheck(ConsumerStatus status) : IHealthCheck
             { HasStoppedPartitions: true } => HealthCheckResult.Unhealthy($"Consumer {status.Name} halted a partition under the Stop policy; see the log (event 1004) for the message, fix it, then restart.", data: data),
             { Running: false } => HealthCheckResult.Unhealthy($"Consumer {status.Name} is not running.", data: data),
             { Assigned: 0 } => HealthCheckResult.Degraded($"Consumer {status.Name} holds no partitions.", data: data),
+            { Paused: true } => HealthCheckResult.Healthy($"Consumer {status.Name} is paused (the Paused option is set).", data),
             _ => HealthCheckResult.Healthy($"Consumer {status.Name} is consuming.", data),
         };
         return Task.FromResult(result);

@@ -9,6 +9,7 @@ internal sealed class ConsumerStatus(string name)
     private volatile string? _fault;
     private volatile bool _running;
     private volatile bool _stopped;
+    private volatile bool _paused;
     private int _assigned;
 
     public string Name { get; } = name;
@@ -25,6 +26,13 @@ internal sealed class ConsumerStatus(string name)
     {
         get => _stopped;
         set => _stopped = value;
+    }
+
+    /// <summary>Fetching is paused by the Paused option.</summary>
+    public bool Paused
+    {
+        get => _paused;
+        set => _paused = value;
     }
 
     /// <summary>Partitions (Kafka) or connections (NSQ) held now.</summary>

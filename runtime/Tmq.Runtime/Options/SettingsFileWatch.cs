@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -60,13 +61,23 @@ internal sealed class SettingsFileWatch(IConfiguration configuration, ILogger<Se
     private static string FileOf(FileConfigurationSource source) =>
         source.FileProvider?.GetFileInfo(source.Path ?? string.Empty).PhysicalPath ?? source.Path ?? "(unnamed)";
 
-    /// <summary>The innermost cause says where the file is wrong (for JSON: line and byte); the wrappers only repeat the file name.</summary>
+    /// <summary>
+    /// The innermost cause says where the file is wrong; the wrappers only repeat the file name. A
+    /// JSON error counts lines and bytes from 0; an editor counts from 1, so the place is given so.
+    /// </summary>
     private static string Describe(Exception exception)
     {
         var inner = exception;
         while (inner.InnerException is not null)
         {
             inner = inner.InnerException;
+        }
+
+        if (inner is System.Text.Json.JsonException { LineNumber: { } line, BytePositionInLine: { } column })
+        {
+            var text = inner.Message;
+            var cut = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            return string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, column {column + 1}: {(cut > 0 ? text[..cut] : text)}");
         }
 
         return inner.Message;

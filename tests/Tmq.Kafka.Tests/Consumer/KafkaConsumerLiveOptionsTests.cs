@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Tmq.Kafka.Tests.Fakes;
 
 namespace Tmq.Kafka.Tests.Consumer;
@@ -31,10 +32,15 @@ public sealed class KafkaConsumerLiveOptionsTests
 
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 20).Select(i => ($"k{i}", $"v{i}")));
         Assert.Empty(handled);
+        var health = service.Services.GetRequiredService<HealthCheckService>();
+        var paused = (await health.CheckHealthAsync()).Entries["tmq-consumer-main"];
+        Assert.Equal(HealthStatus.Healthy, paused.Status);
+        Assert.Equal("Consumer main is paused (the Paused option is set).", paused.Description);
 
         config["Tmq:Consumers:main:Paused"] = "false";
         config.Reload();
         await Eventually.TrueAsync(() => handled.Count == 20, Timeout, "messages were not handled after resuming");
+        Assert.Equal("Consumer main is consuming.", (await health.CheckHealthAsync()).Entries["tmq-consumer-main"].Description);
     }
 
     [Fact]

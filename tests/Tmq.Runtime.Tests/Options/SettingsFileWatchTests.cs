@@ -26,10 +26,10 @@ public sealed class SettingsFileWatchTests : IDisposable
         await host.StartAsync();
         var options = host.Services.GetRequiredService<IOptionsMonitor<TmqOptions>>();
 
-        await File.WriteAllTextAsync(file, """{ "Tmq": { "Service": "shop.orders.other" """);
+        await File.WriteAllTextAsync(file, "{ \"Tmq\": {\n  \"Service\": \"shop.orders.other\",,\n} }");
 
         // One save may raise two file events (the file emptied, then written): the same failure is logged once.
-        await Eventually.TrueAsync(() => logs.Entries.Any(static e => e.Id == 1014 && e.Message.Contains("LineNumber", StringComparison.Ordinal)));
+        await Eventually.TrueAsync(() => logs.Entries.Any(static e => e.Id == 1014 && e.Message.Contains("line 2, column 34: ',' is an invalid start of a property name.", StringComparison.Ordinal)));
         var errors = logs.Entries.Where(static e => e.Id == 1014).ToList();
         Assert.All(errors, e => Assert.Equal(LogLevel.Error, e.Level));
         Assert.All(errors, e => Assert.Contains(file, e.Message));
