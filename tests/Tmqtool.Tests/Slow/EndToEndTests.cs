@@ -106,6 +106,12 @@ public sealed class EndToEndTests(InstalledTool tool)
             var neverCommitted = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", "nobody");
             Assert.Contains($"group=nobody topic={Topic} committed=none lag=5", neverCommitted, StringComparison.Ordinal);
 
+            // tail waits for a topic to appear, but says that it does not exist.
+            var (tailExit, tailOutput) = ProcessRunner.Run(
+                tool.Executable, ["tail", "--bootstrap-servers", bootstrap, "--topic", "nosuchtopic", "--count", "1", "--timeout", "10"], tool.WorkDirectory, InstalledTool.Limit, tool.Environment);
+            Assert.Equal(1, tailExit);
+            Assert.Contains($"warning: topic nosuchtopic does not exist at {bootstrap}; waiting for it to be created.", tailOutput, StringComparison.Ordinal);
+
             await StopAsync(broker, TimeSpan.FromSeconds(30));
             Assert.True(broker.ExitCode == 0, $"tmqtool dev kafka exited with {broker.ExitCode}:\n{brokerLines}");
             await brokerLines.WaitForAsync(l => l == "Embedded Kafka broker stopped.", TimeSpan.FromSeconds(5));

@@ -269,11 +269,21 @@ static class Helper
             .Build();
         consumer.Subscribe(topic);
         var deadline = timeout > 0 ? DateTime.UtcNow.AddSeconds(timeout) : DateTime.MaxValue;
+        // Waiting is what tail does, but not in silence: an unreachable broker or a missing topic is said once.
+        var warnAt = DateTime.UtcNow.AddSeconds(5);
+        var warnedBrokers = false;
+        var warnedTopic = false;
         var received = 0;
         try
         {
             while ((count == 0 || received < count) && !stop.IsCancellationRequested)
             {
+                if (!warnedBrokers && !assigned && brokerError is not null && DateTime.UtcNow >= warnAt)
+                {
+                    warnedBrokers = true;
+                    Console.Error.WriteLine($"warning: the brokers at {config.BootstrapServers} are not reached: {brokerError}. Still trying; Ctrl+C stops.");
+                }
+
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
                 {
@@ -287,7 +297,13 @@ static class Helper
                 }
                 catch (ConsumeException e) when (!e.Error.IsFatal)
                 {
-                    // An unknown topic is reported until a producer creates it: keep waiting.
+                    // An unknown topic is reported until a producer creates it: keep waiting, and say so once.
+                    if (!warnedTopic && e.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic)
+                    {
+                        warnedTopic = true;
+                        Console.Error.WriteLine($"warning: topic {topic} does not exist at {config.BootstrapServers}; waiting for it to be created. Ctrl+C stops.");
+                    }
+
                     continue;
                 }
 
