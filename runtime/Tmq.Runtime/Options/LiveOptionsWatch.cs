@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,8 @@ namespace Tmq;
 /// <summary>
 /// Says so when a live change of a consumer's settings is rejected. The options monitor then keeps
 /// the last valid settings without a word, so an edit such as <c>"Concurrency": 0</c> would look
-/// applied while it is not.
+/// applied while it is not. Says so too when a setting that is read only at start-up changes: it
+/// applies at the next restart.
 /// </summary>
 internal static class LiveOptionsWatch
 {
@@ -25,12 +27,25 @@ internal static class LiveOptionsWatch
             return null;
         }
 
+        var path = ConsumerOptionsValidator.ConsumerPath(name);
+        var running = StartupSettings(factory.Create(name));
+        var reported = string.Empty;
         return ChangeToken.OnChange(configuration.GetReloadToken, () =>
         {
             try
             {
                 // The factory, not the monitor: the monitor may still hold the previous settings.
-                factory.Create(name);
+                var current = StartupSettings(factory.Create(name));
+                var changed = string.Join(", ", current.Keys.Union(running.Keys)
+                    .Where(k => !current.TryGetValue(k, out var now) || !running.TryGetValue(k, out var then) || now != then)
+                    .Order(StringComparer.Ordinal)
+                    .Select(k => $"{path}:{k}"));
+                if (changed.Length > 0 && changed != reported)
+                {
+                    Log.RestartSettingsChanged(logger, name, changed);
+                }
+
+                reported = changed;
             }
             catch (OptionsValidationException ex)
             {
@@ -42,5 +57,32 @@ internal static class LiveOptionsWatch
                 Log.SettingsChangeRejected(logger, name, ex.Message);
             }
         });
+    }
+
+    /// <summary>The settings read only at start-up, flattened to <c>a:b</c> names (values are compared, never logged).</summary>
+    private static Dictionary<string, string> StartupSettings<TOptions>(TOptions options)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        Flatten(JsonSerializer.SerializeToElement(options), string.Empty, settings);
+        return settings;
+
+        static void Flatten(JsonElement element, string prefix, Dictionary<string, string> into)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                into[prefix] = element.GetRawText();
+                return;
+            }
+
+            foreach (var property in element.EnumerateObject())
+            {
+                if (prefix.Length == 0 && property.Name is nameof(ConsumerOptions.Concurrency) or nameof(ConsumerOptions.Paused) or nameof(ConsumerOptions.Retry))
+                {
+                    continue;
+                }
+
+                Flatten(property.Value, prefix.Length == 0 ? property.Name : $"{prefix}:{property.Name}", into);
+            }
+        }
     }
 }

@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(1014, LogLevel.Error, "The settings file {File} could not be read, so its change is not applied and the running settings stay; fix the file and save it again: {Error}")]
     public static partial void SettingsFileUnreadable(ILogger logger, string file, string error);
 
+    [LoggerMessage(1015, LogLevel.Warning, "Consumer {Consumer}: {Settings} changed in the configuration, but only Concurrency, Paused and Retry apply while it runs; the change applies when the service restarts.")]
+    public static partial void RestartSettingsChanged(ILogger logger, string consumer, string settings);
+
     [LoggerMessage(1011, LogLevel.Information, "Health endpoint listening on {Url}.")]
     public static partial void HealthEndpointListening(ILogger logger, string url);
 

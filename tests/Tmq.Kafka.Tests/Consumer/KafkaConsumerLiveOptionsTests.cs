@@ -83,6 +83,17 @@ public sealed class KafkaConsumerLiveOptionsTests
         config.Reload();
         await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 1007), Timeout, "the valid change was not applied");
         Assert.DoesNotContain(logs.Events, e => e.EventId == 1013);
+        Assert.DoesNotContain(logs.Events, e => e.EventId == 1015);
+
+        // A setting read only at start-up: said to apply at the next restart, by name, once.
+        config["Tmq:Consumers:main:MaxBufferedMessages"] = "500";
+        config["Tmq:Consumers:main:Kafka:fetch.wait.max.ms"] = "200";
+        config.Reload();
+        config.Reload();
+        await Eventually.TrueAsync(() => logs.Has(1015), Timeout, "the change of a start-up setting was not reported");
+        var restart = Assert.Single(logs.Events, e => e.EventId == 1015);
+        Assert.Contains("Tmq:Consumers:main:Kafka:fetch.wait.max.ms, Tmq:Consumers:main:MaxBufferedMessages changed", restart.Message, StringComparison.Ordinal);
+        Assert.Contains("applies when the service restarts", restart.Message, StringComparison.Ordinal);
 
         // A retry change is said too: it shows in no metric until a message fails.
         config["Tmq:Consumers:main:Retry:MaxAttempts"] = "2";
