@@ -112,6 +112,13 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Equal(1, tailExit);
             Assert.Contains($"warning: topic nosuchtopic does not exist at {bootstrap}; waiting for it to be created.", tailOutput, StringComparison.Ordinal);
 
+            // A send to brokers that refuse the connection says so, not only that it timed out.
+            var (produceExit, produceOutput) = ProcessRunner.Run(
+                tool.Executable, ["produce", "--bootstrap-servers", "127.0.0.1:1", "--topic", Topic, "--value", "x", "--timeout", "3"], tool.WorkDirectory, InstalledTool.Limit, tool.Environment);
+            Assert.Equal(1, produceExit);
+            Assert.Contains("Local: Message timed out. The brokers were not reached: ", produceOutput, StringComparison.Ordinal);
+            Assert.Contains("Connection refused", produceOutput, StringComparison.Ordinal);
+
             await StopAsync(broker, TimeSpan.FromSeconds(30));
             Assert.True(broker.ExitCode == 0, $"tmqtool dev kafka exited with {broker.ExitCode}:\n{brokerLines}");
             await brokerLines.WaitForAsync(l => l == "Embedded Kafka broker stopped.", TimeSpan.FromSeconds(5));

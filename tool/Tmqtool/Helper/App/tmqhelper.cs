@@ -161,7 +161,12 @@ static class Helper
             LingerMs = 5,
             ClientId = "tmqtool-produce",
         };
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(config).SetLogHandler(static (_, _) => { }).Build();
+        // The last broker error: a timed-out send says why (refused, unresolvable) instead of only "timed out".
+        string? brokerError = null;
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(config)
+            .SetLogHandler(static (_, _) => { })
+            .SetErrorHandler((_, e) => brokerError = e.Code is ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Resolve ? e.Reason : brokerError)
+            .Build();
 
         var keyText = key is null ? null : new Numbered(key);
         var valueText = new Numbered(value);
@@ -226,7 +231,8 @@ static class Helper
             }
             catch (ProduceException<byte[]?, byte[]> e)
             {
-                Console.Error.WriteLine($"error: message {sent} of {count} was not sent to {topic} at {config.BootstrapServers}: {e.Error.Reason}.");
+                var why = e.Error.Code == ErrorCode.Local_MsgTimedOut && brokerError is not null ? $" The brokers were not reached: {brokerError}." : "";
+                Console.Error.WriteLine($"error: message {sent} of {count} was not sent to {topic} at {config.BootstrapServers}: {e.Error.Reason}.{why}");
                 return 1;
             }
             catch (OperationCanceledException)
