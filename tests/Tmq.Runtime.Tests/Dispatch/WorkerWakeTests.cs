@@ -13,19 +13,8 @@ public sealed class WorkerWakeTests
         // messages as workers: each must find one.
         const int concurrency = 64;
         var time = new TimerAwareTimeProvider();
-        var running = 0;
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handler = new DelegateHandler(async (message, _) =>
-        {
-            if (message.Attempt == 1)
-            {
-                throw new InvalidOperationException("once");
-            }
-
-            Interlocked.Increment(ref running);
-            await release.Task;
-            Interlocked.Decrement(ref running);
-        });
+        var held = new HeldHandlers();
+        var handler = new DelegateHandler((message, _) => message.Attempt == 1 ? throw new InvalidOperationException("once") : held.HoldAsync());
         var options = new ConsumerOptions
         {
             Topic = "t",
@@ -46,12 +35,12 @@ public sealed class WorkerWakeTests
             time.Advance(TimeSpan.FromSeconds(1));
 
             // Many more workers than the thread pool has threads: they must still all join.
-            await Eventually.TrueAsync(() => Volatile.Read(ref running) == concurrency);
+            await Eventually.TrueAsync(() => held.Running == concurrency);
             Assert.Equal(concurrency, consumer.InFlight);
         }
         finally
         {
-            release.TrySetResult();
+            held.Release();
         }
 
         await consumer.WaitForIdleAsync(TestTimeout.Default);
@@ -62,14 +51,8 @@ public sealed class WorkerWakeTests
     public async Task MessagesArrivingOneByOne_WhileOthersRun_EachStartsAtOnce()
     {
         const int concurrency = 16;
-        var running = 0;
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handler = new DelegateHandler(async (_, _) =>
-        {
-            Interlocked.Increment(ref running);
-            await release.Task;
-            Interlocked.Decrement(ref running);
-        });
+        var held = new HeldHandlers();
+        var handler = new DelegateHandler((_, _) => held.HoldAsync());
         await using var consumer = new InMemoryConsumer(handler, new ConsumerOptions { Topic = "t", Concurrency = concurrency, MaxBufferedMessages = 100 }, partitions: 2);
         try
         {
@@ -77,12 +60,12 @@ public sealed class WorkerWakeTests
             {
                 await consumer.PublishAsync($"k{i}", "v");
                 var expected = i;
-                await Eventually.TrueAsync(() => Volatile.Read(ref running) == expected);
+                await Eventually.TrueAsync(() => held.Running == expected);
             }
         }
         finally
         {
-            release.TrySetResult();
+            held.Release();
         }
 
         await consumer.WaitForIdleAsync(TestTimeout.Default);
@@ -106,5 +89,23 @@ public sealed class WorkerWakeTests
         await consumer.WaitForIdleAsync(TestTimeout.Default);
         Assert.Equal(20_000, consumer.HandledCount);
         Assert.Equal(0, consumer.InFlight);
+    }
+
+    /// <summary>Handler calls that hold until released, counted while they run.</summary>
+    private sealed class HeldHandlers
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _running;
+
+        public int Running => Volatile.Read(ref _running);
+
+        public async Task HoldAsync()
+        {
+            Interlocked.Increment(ref _running);
+            await _release.Task;
+            Interlocked.Decrement(ref _running);
+        }
+
+        public void Release() => _release.TrySetResult();
     }
 }
