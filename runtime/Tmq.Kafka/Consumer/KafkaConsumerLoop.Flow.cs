@@ -16,10 +16,10 @@ internal sealed partial class KafkaConsumerLoop
     /// librdkafka's bounded prefetch queue holds the rest, so nothing is fetched twice. Pausing
     /// partitions (which makes librdkafka discard its prefetched data and fetch it again, and
     /// resumes only at its next fetch) is kept for two cases: a buffer that stays full long enough
-    /// for <see cref="OverflowLimit"/> messages to pile up (all partitions), and a partition holding
-    /// twice its share while the others could use the room, such as one key's backlog behind a slow
-    /// or retrying handler (that partition alone, so the loop keeps fetching the others). Both
-    /// resume at low water.
+    /// for <see cref="OverflowLimit"/> messages to pile up (all partitions), and a partition that
+    /// holds twice its share, or its share while another partition holds less than half of its own,
+    /// such as one key's backlog behind a slow or retrying handler (that partition alone, so the
+    /// loop keeps fetching the others). Both resume at low water.
     /// </summary>
     private void UpdateCapacity()
     {
@@ -148,6 +148,6 @@ internal sealed partial class KafkaConsumerLoop
     private string Reason(int count) =>
         _userPaused ? "the Paused option is set"
         : _capacityPaused ? $"MaxBufferedMessages ({_options.MaxBufferedMessages}) stayed reached"
-        : _hogs.Count > 0 ? $"partition(s) {string.Join(", ", _hogs.Order())} hold over twice their share of MaxBufferedMessages ({_options.MaxBufferedMessages}) while the others fetch; until the buffer is half empty"
+        : _hogs.Count > 0 ? $"partition(s) {string.Join(", ", _hogs.Order())} hold their share of MaxBufferedMessages ({_options.MaxBufferedMessages}) or more while other partitions are owed room; the others keep fetching until the buffer is half empty"
         : $"{count} partition(s) halted by the Stop policy";
 }

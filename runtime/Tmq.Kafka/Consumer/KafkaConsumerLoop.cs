@@ -303,10 +303,11 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         if (!_engine.HasCapacityFor(partition) || (_overflow.Count > 0 && HasParked(partition)))
         {
             _overflow.Enqueue((partition, message));
-            if (_assigned.Count > 1 && _engine.Share > 0 && partition.Buffered >= 2 * _engine.Share && _hogs.Add(partition.Partition))
+            if (IsHog(partition) && _hogs.Add(partition.Partition))
             {
-                // One partition (say one key's backlog behind a slow handler) holds the buffer that
-                // the others are owed: pause it alone, and keep fetching the rest.
+                // This partition (say one key's backlog behind a slow handler) holds buffer room that
+                // others are owed: pause it alone, and keep fetching the rest. Waiting instead would
+                // leave their messages behind its prefetched ones in librdkafka's queue.
                 Volatile.Write(ref _hogsPaused, true);
                 _flowDirty = 1;
             }
@@ -317,6 +318,34 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         {
             _engine.Enqueue(partition, message);
         }
+    }
+
+    /// <summary>
+    /// A partition to pause alone, so the others keep fetching: it holds twice its share of the
+    /// buffer, or its share while another partition that is fetching holds less than half of its own.
+    /// </summary>
+    private bool IsHog(PartitionState partition)
+    {
+        var share = _engine.Share;
+        if (_assigned.Count < 2 || share == 0 || partition.Buffered < share)
+        {
+            return false;
+        }
+
+        if (partition.Buffered >= 2 * share)
+        {
+            return true;
+        }
+
+        foreach (var (number, other) in _assigned)
+        {
+            if (number != partition.Partition && !_paused.Contains(number) && !_hogs.Contains(number) && other.Buffered < share / 2)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool HasParked(PartitionState partition)

@@ -30,6 +30,20 @@ internal static class LiveOptionsWatch
         var path = ConsumerOptionsValidator.ConsumerPath(name);
         var running = StartupSettings(factory.Create(name));
         var reported = string.Empty;
+
+        // One save of a file often raises two reloads: the same rejection is said once within a few seconds.
+        var lastRejection = (Errors: string.Empty, At: long.MinValue);
+        void Rejected(string errors)
+        {
+            var now = Environment.TickCount64;
+            if (errors != lastRejection.Errors || now - lastRejection.At > 5_000)
+            {
+                Log.SettingsChangeRejected(logger, name, errors);
+            }
+
+            lastRejection = (errors, now);
+        }
+
         return ChangeToken.OnChange(configuration.GetReloadToken, () =>
         {
             try
@@ -46,15 +60,16 @@ internal static class LiveOptionsWatch
                 }
 
                 reported = changed;
+                lastRejection = (string.Empty, long.MinValue);
             }
             catch (OptionsValidationException ex)
             {
-                Log.SettingsChangeRejected(logger, name, string.Join(" ", ex.Failures));
+                Rejected(string.Join(" ", ex.Failures));
             }
             catch (InvalidOperationException ex)
             {
                 // The configuration binder's own failures.
-                Log.SettingsChangeRejected(logger, name, ex.Message);
+                Rejected(ex.Message);
             }
         });
     }

@@ -59,6 +59,52 @@ public sealed class KafkaConsumerFairnessTests
         Assert.Equal(Enumerable.Range(0, 500).Select(i => $"hot-{i}"), hot);
     }
 
+    [Fact]
+    public async Task SeveralPartitionsHoldTheBuffer_NoneTwiceItsShare_AnIdlePartitionsMessageIsStillHandled()
+    {
+        // Three partitions' backlogs (one stuck key each) share the full buffer, each between one
+        // and two shares (share 25 of 100); librdkafka holds thousands more of theirs, fetched ahead
+        // of anything new on partition 0.
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 4);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new ConcurrentQueue<string>();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            if (message.KeyAsString() != "late")
+            {
+                await gate.Task;
+            }
+
+            handled.Enqueue(message.ValueAsString());
+        });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Tmq:Consumers:main:MaxBufferedMessages"] = "100",
+            ["Tmq:Consumers:main:Concurrency"] = "4",
+        };
+        await using var service = await TmqKafkaService.StartAsync(broker, "orders", "fairness-shares", handler, settings);
+        await service.WaitForAssignmentAsync();
+        try
+        {
+            foreach (var partition in new[] { 1, 2, 3 })
+            {
+                await ProduceToAsync(broker, new TopicPartition("orders", partition), Enumerable.Range(0, 2000).Select(i => ($"k{partition}", $"p{partition}-{i}")));
+            }
+
+            await ProduceToAsync(broker, new TopicPartition("orders", 0), [("late", "late-0")]);
+
+            await Eventually.TrueAsync(() => handled.Contains("late-0"), Timeout, "a message of an idle partition waited behind the others' backlogs");
+            Assert.Single(handled);
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+
+        await Eventually.TrueAsync(() => handled.Count == 6001, Timeout, "not every message was handled once the backlogs moved");
+    }
+
     private static async Task ProduceToAsync(EmbeddedKafkaBroker broker, TopicPartition partition, IEnumerable<(string Key, string Value)> messages)
     {
         using var producer = KafkaTestClients.Producer(broker);
