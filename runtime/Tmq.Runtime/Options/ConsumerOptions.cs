@@ -53,6 +53,6 @@ public class ConsumerOptions
     /// </summary>
     public TimeSpan RevokeDrainTimeout { get; set; } = TmqDefaults.RevokeDrainTimeout;
 
-    /// <summary>When true, fetching stops (in-flight work finishes); false resumes. Live. <value>Defaults to false.</value></summary>
+    /// <summary>When true, fetching stops; the messages already fetched (up to <see cref="MaxBufferedMessages"/>) are still handled. False resumes. Live. <value>Defaults to false.</value></summary>
     public bool Paused { get; set; }
 }
