@@ -36,15 +36,13 @@ internal sealed partial class DispatchEngine
     /// </summary>
     private WorkerSignal? WakeOneLocked()
     {
-        if (_waking > 0 || _idle.Count == 0)
+        if (_waking is not null || _idle.Count == 0)
         {
             return null;
         }
 
-        var signal = _idle.Pop();
-        signal.Waking = true;
-        _waking++;
-        return signal;
+        _waking = _idle.Pop();
+        return _waking;
     }
 
     /// <summary>

@@ -155,14 +155,21 @@ internal sealed partial class DispatchEngine
                 partition.Closing = true;
                 _partitions.Remove(partition);
                 UpdateShareLocked();
-                var limit = fillGapsBefore is { } deadline ? GapLimitLocked(partition, deadline) : long.MinValue;
+                // A stopped partition keeps nothing; a revoke or loss keeps nothing either.
+                var deadline = fillGapsBefore is { } before && !partition.Stopped ? before : long.MinValue;
+                var limit = GapLimitLocked(partition, deadline);
                 foreach (var message in partition.Outstanding)
                 {
-                    if ((message.Offset < limit && message.State is MessageState.Waiting or MessageState.Ready) ||
-                        (message.State == MessageState.RetryWait && fillGapsBefore is { } due && message.RetryDue <= due && !partition.Stopped))
+                    // A retry that falls due within the drain runs too: dropping it would pin the
+                    // commit below every later message already handled, and they would run again.
+                    var keep = message.State switch
                     {
-                        // A retry that falls due within the drain runs too: dropping it would pin the
-                        // commit below every later message already handled, and they would run again.
+                        MessageState.Waiting or MessageState.Ready => message.Offset < limit,
+                        MessageState.RetryWait => message.RetryDue <= deadline,
+                        _ => false,
+                    };
+                    if (keep)
+                    {
                         partition.Kept++;
                         continue;
                     }
@@ -202,11 +209,11 @@ internal sealed partial class DispatchEngine
     /// <summary>
     /// The offset below which a shutdown still runs queued messages: the highest offset finished,
     /// running or retried before <paramref name="deadline"/>, but never past a message parked or
-    /// waiting for a retry due later. A stopped partition keeps nothing.
+    /// waiting for a retry due later. Nothing (long.MinValue) when the deadline is long.MinValue.
     /// </summary>
     private static long GapLimitLocked(PartitionState partition, long deadline)
     {
-        if (partition.Stopped)
+        if (deadline == long.MinValue)
         {
             return long.MinValue;
         }

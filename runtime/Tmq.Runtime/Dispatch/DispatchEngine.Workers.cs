@@ -27,10 +27,9 @@ internal sealed partial class DispatchEngine
             var retire = false;
             lock (_gate)
             {
-                if (signal.Waking)
+                if (ReferenceEquals(_waking, signal))
                 {
-                    signal.Waking = false;
-                    _waking--;
+                    _waking = null;
                 }
 
                 if (_stopped || _workers > _targetWorkers)

@@ -61,7 +61,9 @@ internal sealed partial class DispatchEngine : IDisposable
     private int _retryWaiting;
     private long _settled;
     private int _workers;
-    private int _waking;
+
+    // The idle worker woken for ready work and not yet running again: at most one at a time.
+    private WorkerSignal? _waking;
     private int _targetWorkers;
     private bool _awaitingCapacity;
     private bool _stopped;

@@ -10,9 +10,6 @@ internal sealed class WorkerSignal : IValueTaskSource
 {
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
 
-    /// <summary>Set (under the engine lock) when popped as the engine's one outstanding wake-up for ready work.</summary>
-    public bool Waking { get; set; }
-
     public void Reset() => _core.Reset();
 
     public void Set() => _core.SetResult(true);
