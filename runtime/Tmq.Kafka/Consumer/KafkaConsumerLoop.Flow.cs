@@ -89,8 +89,7 @@ internal sealed partial class KafkaConsumerLoop
             return;
         }
 
-        _userPaused = _liveOptions().Paused;
-        _status.Paused = _userPaused;
+        ReadPausedOption();
         var pauseAll = _capacityPaused || _userPaused;
         var toPause = new List<TopicPartition>();
         var toResume = new List<TopicPartition>();
@@ -143,6 +142,13 @@ internal sealed partial class KafkaConsumerLoop
                 KafkaConsumerLog.FlowChanged(_logger, _name, "resumed", $"{resumedAfterPause} partition(s)");
             }
         }
+    }
+
+    /// <summary>Takes the live Paused option, and tells the health check.</summary>
+    private void ReadPausedOption()
+    {
+        _userPaused = _liveOptions().Paused;
+        _status.Paused = _userPaused;
     }
 
     private string Reason(int count) =>

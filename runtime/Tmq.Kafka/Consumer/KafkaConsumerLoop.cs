@@ -54,7 +54,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private readonly HashSet<int> _stoppedPartitions = [];
     private readonly Queue<(PartitionState Partition, TmqMessage Message)> _overflow = new();
 
-    // Partitions paused because they hold twice their share of the buffer while others could use it.
+    // Partitions paused alone because they hold buffer room other partitions are owed (see IsHog).
     private readonly HashSet<int> _hogs = [];
     private readonly HashSet<int> _blocked = [];
     private readonly List<PartitionPosition> _positions = [];
@@ -129,8 +129,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     public void Start(DispatchEngine engine)
     {
         _engine = engine;
-        _userPaused = _liveOptions().Paused;
-        _status.Paused = _userPaused;
+        ReadPausedOption();
         _thread = new Thread(Run) { IsBackground = true, Name = $"tmq-kafka-{_name}" };
         _thread.Start();
     }

@@ -32,16 +32,13 @@ internal static class LiveOptionsWatch
         var reported = string.Empty;
 
         // One save of a file often raises two reloads: the same rejection is said once within a few seconds.
-        var lastRejection = (Errors: string.Empty, At: long.MinValue);
+        var rejections = new RepeatWindow(services.GetService<TimeProvider>() ?? TimeProvider.System, TimeSpan.FromSeconds(5));
         void Rejected(string errors)
         {
-            var now = Environment.TickCount64;
-            if (errors != lastRejection.Errors || now - lastRejection.At > 5_000)
+            if (rejections.Admit(errors))
             {
                 Log.SettingsChangeRejected(logger, name, errors);
             }
-
-            lastRejection = (errors, now);
         }
 
         return ChangeToken.OnChange(configuration.GetReloadToken, () =>
@@ -60,7 +57,7 @@ internal static class LiveOptionsWatch
                 }
 
                 reported = changed;
-                lastRejection = (string.Empty, long.MinValue);
+                rejections.Reset();
             }
             catch (OptionsValidationException ex)
             {

@@ -11,13 +11,11 @@ namespace Tmq;
 /// cannot be read in, such as a JSON syntax error. The configuration system otherwise drops the
 /// failure silently: the running settings stay, and the edit looks applied while it is not.
 /// Files whose source already has its own load-failure handler are left to it. One save often
-/// raises two file events; the same failure of the same file is logged once in <see cref="Quiet"/>.
+/// raises two file events; the same failure of the same file is logged once within 5 s.
 /// </summary>
 internal sealed class SettingsFileWatch(IConfiguration configuration, ILogger<SettingsFileWatch> logger, TimeProvider time) : IHostedService
 {
-    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
-    private readonly Lock _gate = new();
-    private (string File, string Error, long At)? _last;
+    private readonly RepeatWindow _repeats = new(time, TimeSpan.FromSeconds(5));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -44,18 +42,10 @@ internal sealed class SettingsFileWatch(IConfiguration configuration, ILogger<Se
 
     private void Report(string file, string error)
     {
-        lock (_gate)
+        if (_repeats.Admit($"{file}\n{error}"))
         {
-            var now = time.GetTimestamp();
-            if (_last is { } last && last.File == file && last.Error == error && time.GetElapsedTime(last.At, now) < Quiet)
-            {
-                return;
-            }
-
-            _last = (file, error, now);
+            Log.SettingsFileUnreadable(logger, file, error);
         }
-
-        Log.SettingsFileUnreadable(logger, file, error);
     }
 
     private static string FileOf(FileConfigurationSource source) =>
