@@ -165,7 +165,7 @@ static class Helper
         string? brokerError = null;
         using var producer = new ProducerBuilder<byte[]?, byte[]>(config)
             .SetLogHandler(static (_, _) => { })
-            .SetErrorHandler((_, e) => brokerError = e.Code is ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Resolve ? e.Reason : brokerError)
+            .SetErrorHandler((_, e) => brokerError = Unreachable(e) ?? brokerError)
             .Build();
 
         var keyText = key is null ? null : new Numbered(key);
@@ -271,7 +271,7 @@ static class Helper
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler(static (_, _) => { })
             .SetPartitionsAssignedHandler((_, _) => assigned = true)
-            .SetErrorHandler((_, e) => brokerError = e.Code is ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Resolve ? e.Reason : brokerError)
+            .SetErrorHandler((_, e) => brokerError = Unreachable(e) ?? brokerError)
             .Build();
         consumer.Subscribe(topic);
         var deadline = timeout > 0 ? DateTime.UtcNow.AddSeconds(timeout) : DateTime.MaxValue;
@@ -520,6 +520,10 @@ static class Helper
             }
         }
     }
+
+    /// <summary>Why the brokers cannot be reached (refused, unresolvable, all down), or null for any other client error.</summary>
+    private static string? Unreachable(Error error) =>
+        error.Code is ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Resolve ? error.Reason : null;
 
     /// <summary>Kafka's rule for a topic name (the tool checks --to with the same rule).</summary>
     private static bool IsTopicName(string name) =>
