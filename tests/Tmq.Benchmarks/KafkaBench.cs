@@ -164,7 +164,7 @@ internal static class KafkaBench
     /// broker returns per partition (max.partition.fetch.bytes, 1 MiB), and make runs repeatable:
     /// batches made by linger alone depend on how fast the producer ran.
     /// </remarks>
-    public static double Produce(string bootstrap, string topic, int partitions, int messages, byte[][] keys)
+    public static double Produce(string bootstrap, string topic, int partitions, int messages, byte[][] keys, int batchMessages = 10_000)
     {
         var config = new ProducerConfig
         {
@@ -172,7 +172,7 @@ internal static class KafkaBench
             EnableIdempotence = false,
             Acks = Acks.Leader,
             LingerMs = 1000,
-            BatchNumMessages = 10_000,
+            BatchNumMessages = batchMessages,
             BatchSize = 1_000_000,
             QueueBufferingMaxMessages = 2_000_000,
             QueueBufferingMaxKbytes = 1_048_576,
@@ -243,10 +243,10 @@ internal static class KafkaBench
     }
 
     /// <summary>Produces and checks that the mock kept every message (its retention drops old data silently).</summary>
-    public static void ProduceChecked(KafkaBrokerHandle broker, string topic, int partitions, int messages, byte[][] keys, string prefix)
+    public static void ProduceChecked(KafkaBrokerHandle broker, string topic, int partitions, int messages, byte[][] keys, string prefix, int batchMessages = 10_000)
     {
         broker.CreateTopic(topic, partitions);
-        var seconds = Produce(broker.BootstrapServers, topic, partitions, messages, keys);
+        var seconds = Produce(broker.BootstrapServers, topic, partitions, messages, keys, batchMessages);
         var retained = Retained(broker.BootstrapServers, topic, partitions);
         Console.WriteLine($"{prefix}.produce: {messages / seconds:F0} msg/s ({messages} x {ValueSize} B, {partitions} partitions, {seconds:F1} s)");
         if (retained != messages)

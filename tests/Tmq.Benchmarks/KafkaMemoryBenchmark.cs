@@ -8,9 +8,15 @@ namespace Tmq.Benchmarks;
 /// in its own process (hidden scenario <c>kafka-drain</c>) and the broker in another, so neither
 /// the broker's retained data nor the other drain counts. Target: within 10% of each other and
 /// under 300 MB.
+/// <para>Both backlogs are written as record batches of the same size (1,250 messages, about 150 KB):
+/// librdkafka turns a whole fetched batch into queued messages at once (a batch is never split), so
+/// the consumer's native memory in flight follows the producer's batch size. With 10,000-message
+/// batches capped at 1 MB, the 200k backlog was one ~750 KB batch per partition and the 800k backlog
+/// three ~1 MB batches, and the comparison measured that difference as well as the backlog's length.</para>
 /// </summary>
 /// <remarks>
 /// Options: <c>--small</c>/<c>--large</c> (200,000/800,000 messages), <c>--partitions</c> (32),
+/// <c>--batch-messages</c> (1,250: the producer's <c>batch.num.messages</c> for both backlogs),
 /// <c>--max-buffered</c> (10,000), <c>--rounds</c> (3; drains alternate small, large), <c>--kafka
 /// key=value</c> (overrides for the Tmq consumer, passed on to each drain), <c>--trace</c> (each drain
 /// samples its RSS, GC heap and glibc malloc arenas every 20 ms to stderr), <c>--warm N</c> (0: each drain
@@ -34,13 +40,14 @@ internal static class KafkaMemoryBenchmark
         var kafka = KafkaBench.KafkaOverrides(args);
         var trace = args.Contains("--trace");
         var warm = Args.Int(args, "--warm", 0);
+        var batch = Args.Int(args, "--batch-messages", 1_250);
         var keys = KafkaBench.MakeKeys();
 
         KafkaBench.PrintLoad("kafka-memory.start");
         using var broker = KafkaBrokerHandle.Start();
         Console.WriteLine($"kafka-memory.tmq_kafka_overrides: {KafkaBench.Describe(kafka)}");
-        KafkaBench.ProduceChecked(broker, "backlog-small", partitions, small, keys, "kafka-memory.backlog_small");
-        KafkaBench.ProduceChecked(broker, "backlog-large", partitions, large, keys, "kafka-memory.backlog_large");
+        KafkaBench.ProduceChecked(broker, "backlog-small", partitions, small, keys, "kafka-memory.backlog_small", batch);
+        KafkaBench.ProduceChecked(broker, "backlog-large", partitions, large, keys, "kafka-memory.backlog_large", batch);
         if (warm > 0)
         {
             KafkaBench.ProduceChecked(broker, "warm-up", partitions, warm, keys, "kafka-memory.warm_up");
@@ -63,6 +70,7 @@ internal static class KafkaMemoryBenchmark
         var smallMedian = KafkaBench.Median(smallDrains.Select(static d => (double)d.PeakBytes)) / 1e6;
         var largeMedian = KafkaBench.Median(largeDrains.Select(static d => (double)d.PeakBytes)) / 1e6;
         Console.WriteLine($"kafka-memory.max_buffered_messages: {maxBuffered}");
+        Console.WriteLine($"kafka-memory.backlog_shape: record batches of up to {batch} messages ({small / partitions} and {large / partitions} messages per partition)");
         Console.WriteLine(warm > 0
             ? $"kafka-memory.measured: peak working set (VmHWM) of the consumer process while a second consumer drains the backlog, after a first one drained {warm} other messages (peak reset in between), own process per drain, broker in another"
             : "kafka-memory.measured: peak working set (VmHWM) of the consumer process, from its start until the last message is handled, own process per drain, broker in another");
