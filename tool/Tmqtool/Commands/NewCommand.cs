@@ -140,7 +140,14 @@ internal sealed class NewCommand
         }
 
         var missing = Scaffolder.BundledPackages(settings).Missing;
-        if (missing.Count > 0)
+        if (missing is ["Tmq.Nsq"])
+        {
+            // A released tool carries the runtime and the Kafka transport; the NSQ transport is not released yet.
+            error.WriteLine(
+                $"warning: this tmqtool carries no Tmq.Nsq {settings.Versions.Tmq} package: the NSQ transport is not released yet, so the project is generated but will not restore or build"
+                + $" until a Tmq.Nsq package is in {PackageFeed.LocalFolder}/ or on a feed given with --feed <folder|url>. Kafka services (--mqtype kafka) build and run with this tool.");
+        }
+        else if (missing.Count > 0)
         {
             error.WriteLine(
                 $"warning: this tmqtool carries no {string.Join(" or ", missing)} {settings.Versions.Tmq} package (a development build?), so the project will not restore from {PackageFeed.LocalFolder}/ yet."
