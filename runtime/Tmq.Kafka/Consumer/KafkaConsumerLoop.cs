@@ -109,7 +109,9 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         {
             // The original is not attached as the inner exception: librdkafka may quote a value.
             var path = ConsumerOptionsValidator.ConsumerPath(_name);
-            throw new InvalidOperationException(
+            throw new TmqSettingsException(
+                _name,
+                typeof(KafkaConsumerOptions),
                 $"librdkafka refused the settings of consumer {_name}: {KafkaConfigRedaction.Refusal(ex.Message, settings.Config)} "
                 + $"Check {path}:Kafka in appsettings.json or the environment (keys are librdkafka property names, see its CONFIGURATION.md).");
         }

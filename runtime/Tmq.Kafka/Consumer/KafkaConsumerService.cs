@@ -52,7 +52,9 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         var group = string.IsNullOrWhiteSpace(options.Group) ? service : options.Group;
         if (string.IsNullOrWhiteSpace(group))
         {
-            throw new InvalidOperationException(
+            throw new TmqSettingsException(
+                _name,
+                typeof(KafkaConsumerOptions),
                 $"Consumer {_name} has no consumer group: Tmq:Service is empty and {ConsumerOptionsValidator.ConsumerPath(_name)}:Group is not set. Set Tmq:Service to the service's PSM (e.g. \"shop.orders.consumer\"), which is also the default group.");
         }
 
@@ -64,13 +66,9 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
         var config = KafkaConsumerConfig.Build(options, group, clientId);
 
-        _deadLetterProducer = new KafkaProducer(
-            DeadLetterProducerOptions(options),
-            loggerFactory.CreateLogger("Tmq.Kafka.DeadLetter"),
-            service,
-            metrics,
-            $"{ConsumerOptionsValidator.ConsumerPath(_name)}:Kafka (consumer {_name}'s dead-letter producer takes its security, sasl, ssl and socket settings)");
-        _loop = new KafkaConsumerLoop(new KafkaConsumerLoopSettings
+        // The consumer first: building it is where librdkafka checks the settings, and a refusal
+        // should be the first thing logged, not the dead-letter producer failing to connect.
+        var loop = new KafkaConsumerLoop(new KafkaConsumerLoopSettings
         {
             Name = _name,
             Group = group,
@@ -95,20 +93,39 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
                 }
             },
         });
-        _engine = new DispatchEngine(new EngineSettings
-        {
-            Name = _name,
-            Handler = _handlerFactory(_services),
-            DeadLetters = new KafkaDeadLetterSink(_deadLetterProducer),
-            Transport = _loop,
-            Options = () => _current,
-            Group = group,
-            MessagingSystem = "kafka",
-            TimeProvider = time,
-            Logger = logger,
-            Metrics = metrics,
-        });
 
+        // Until the loop starts, a failure here must release what was built: DisposeAsync waits for
+        // a started loop to finish its drain, and an unstarted one never would.
+        try
+        {
+            _deadLetterProducer = new KafkaProducer(
+                DeadLetterProducerOptions(options),
+                loggerFactory.CreateLogger("Tmq.Kafka.DeadLetter"),
+                service,
+                metrics,
+                $"{ConsumerOptionsValidator.ConsumerPath(_name)}:Kafka (consumer {_name}'s dead-letter producer takes its security, sasl, ssl and socket settings)");
+            _engine = new DispatchEngine(new EngineSettings
+            {
+                Name = _name,
+                Handler = _handlerFactory(_services),
+                DeadLetters = new KafkaDeadLetterSink(_deadLetterProducer),
+                Transport = loop,
+                Options = () => _current,
+                Group = group,
+                MessagingSystem = "kafka",
+                TimeProvider = time,
+                Logger = logger,
+                Metrics = metrics,
+            });
+        }
+        catch
+        {
+            loop.Dispose();
+            Interlocked.Exchange(ref _deadLetterProducer, null)?.Dispose();
+            throw;
+        }
+
+        _loop = loop;
         // Live options: a change that fails validation never reaches here (the monitor rejects
         // it), so the consumer keeps its last valid settings.
         _optionsChanges = monitor.OnChange((changed, changedName) =>

@@ -25,16 +25,12 @@ public static class KafkaProducerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddTmqCore();
-        var options = services.AddOptions<KafkaProducerOptions>()
-            .Configure<IConfiguration, IEnumerable<IValidateOptions<KafkaProducerOptions>>>((_, configuration, validators) =>
-                ConfigurationTypeCheck.ThrowIfInvalid(configuration, sectionPath, Options.Options.DefaultName, validators))
-            .BindConfiguration(sectionPath);
+        var options = services.AddOptions<KafkaProducerOptions>().BindTmqSettings(sectionPath).ValidateDataAnnotations();
         if (configure is not null)
         {
+            // A Configure: it runs before the validation, which is a PostConfigure.
             options.Configure(configure);
         }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(sp => new KafkaProducer(
             sp.GetRequiredService<IOptions<KafkaProducerOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger("Tmq.Kafka.Producer"),

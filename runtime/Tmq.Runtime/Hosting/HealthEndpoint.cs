@@ -56,12 +56,14 @@ internal sealed class HealthEndpoint(
         catch (Exception ex) when (ex is HttpListenerException or SocketException)
         {
             listener.Close();
-            throw new InvalidOperationException(
+            // The listener's error is quoted in the message, which is all a port conflict needs.
+            throw new TmqSettingsException(
+                Options.DefaultName,
+                typeof(HealthEndpointOptions),
                 $"The health endpoint cannot listen on port {options.Port} ({ex.Message}). Another process holds the port, perhaps another instance of "
                 + $"this service: stop it, or set {HealthEndpointOptions.SectionName}:Port to a free port (0 turns the endpoint off) in appsettings.json or "
                 + $"the environment variable {HealthEndpointOptions.SectionName.Replace(":", "__", StringComparison.Ordinal)}__Port, together with any "
-                + "listener that shares it (the generated service serves Metrics:Prometheus:Port on the same port).",
-                ex);
+                + "listener that shares it (the generated service serves Metrics:Prometheus:Port on the same port).");
         }
     }
 

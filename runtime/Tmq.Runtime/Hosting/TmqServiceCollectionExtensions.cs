@@ -25,7 +25,7 @@ public static class TmqServiceCollectionExtensions
             return services;
         }
 
-        services.AddOptions<TmqOptions>().BindConfiguration(TmqOptions.SectionName).ValidateOnStart();
+        services.AddOptions<TmqOptions>().BindConfiguration(TmqOptions.SectionName).ThrowSettingsFailures();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TmqOptions>, TmqOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(static sp => new TmqMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -51,11 +51,7 @@ public static class TmqServiceCollectionExtensions
         }
 
         services.AddTmqCore();
-        services.AddOptions<HealthEndpointOptions>()
-            .Configure<IConfiguration, IEnumerable<IValidateOptions<HealthEndpointOptions>>>(static (_, configuration, validators) =>
-                ConfigurationTypeCheck.ThrowIfInvalid(configuration, HealthEndpointOptions.SectionName, Options.DefaultName, validators))
-            .BindConfiguration(HealthEndpointOptions.SectionName)
-            .ValidateOnStart();
+        services.AddOptions<HealthEndpointOptions>().BindTmqSettings(HealthEndpointOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthEndpointOptions>, HealthEndpointOptionsValidator>());
         services.AddHostedService<HealthEndpoint>();
         return services;
@@ -76,10 +72,7 @@ public static class TmqServiceCollectionExtensions
 
         services.AddTmqCore();
         var path = ConsumerOptionsValidator.ConsumerPath(name);
-        services.AddOptions<TOptions>(name)
-            .Configure<IConfiguration, IEnumerable<IValidateOptions<TOptions>>>((_, configuration, validators) => ConfigurationTypeCheck.ThrowIfInvalid(configuration, path, name, validators))
-            .BindConfiguration(path)
-            .ValidateOnStart();
+        services.AddOptions<TOptions>(name).BindTmqSettings(path);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, ConsumerOptionsValidator<TOptions>>());
         var status = new ConsumerStatus(name);
         services.AddKeyedSingleton(name, status);

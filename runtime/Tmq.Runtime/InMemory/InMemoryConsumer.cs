@@ -44,7 +44,7 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
     /// <param name="options">The consumer options; <see cref="ConsumerOptions.Topic"/> is required. Retry settings are read live.</param>
     /// <param name="timeProvider">Drives retry backoff; pass a fake to control it. <value>Defaults to <see cref="TimeProvider.System"/>.</value></param>
     /// <param name="partitions">How many partitions to simulate. <value>Defaults to 4.</value></param>
-    /// <exception cref="OptionsValidationException">The options are invalid; the message says which and how to fix them.</exception>
+    /// <exception cref="TmqSettingsException">The options are invalid; the message says which and how to fix them.</exception>
     public InMemoryConsumer(IMessageHandler handler, ConsumerOptions options, TimeProvider? timeProvider = null, int partitions = 4)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -53,7 +53,7 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
         var errors = ConsumerOptionsValidator.Check(ConsumerOptionsValidator.ConsumerPath("in-memory"), options);
         if (errors.Count > 0)
         {
-            throw new OptionsValidationException("in-memory", typeof(ConsumerOptions), errors);
+            throw new TmqSettingsException("in-memory", typeof(ConsumerOptions), errors);
         }
 
         _handler = handler;

@@ -15,7 +15,7 @@ namespace Tmq;
 internal static class ConfigurationTypeCheck
 {
     /// <summary>
-    /// Throws an <see cref="OptionsValidationException"/> naming every value under <paramref name="path"/>
+    /// Throws a <see cref="TmqSettingsException"/> naming every value under <paramref name="path"/>
     /// that does not convert and every key that is not a setting, together with what
     /// <paramref name="validators"/> find in the rest, so that one start reports every problem.
     /// </summary>
@@ -47,7 +47,32 @@ internal static class ConfigurationTypeCheck
             }
         }
 
-        throw new OptionsValidationException(name, typeof(TOptions), errors);
+        throw new TmqSettingsException(name, typeof(TOptions), errors);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="validators"/> on the configured <paramref name="options"/> and throws a
+    /// <see cref="TmqSettingsException"/> with every failure. Called from a PostConfigure, so after every
+    /// Configure (the user's too) and before the options framework's own validation, which would
+    /// throw the same failures as a plain <see cref="OptionsValidationException"/>.
+    /// </summary>
+    public static void ThrowIfFailed<TOptions>(string name, TOptions options, IEnumerable<IValidateOptions<TOptions>> validators)
+        where TOptions : class
+    {
+        List<string>? failures = null;
+        foreach (var validator in validators)
+        {
+            var result = validator.Validate(name, options);
+            if (result.Failed)
+            {
+                (failures ??= []).AddRange(result.Failures);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new TmqSettingsException(name, typeof(TOptions), failures);
+        }
     }
 
     private readonly record struct Problem(string Setting, string Message, bool Unconvertible);

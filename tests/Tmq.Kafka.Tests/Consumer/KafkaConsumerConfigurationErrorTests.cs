@@ -14,7 +14,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
     [Fact]
     public async Task Start_ValuesThatDoNotConvert_NameEverySettingAndItsValidValues()
     {
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new()
         {
             ["Tmq:Consumers:main:Ordering"] = "Random",
             ["Tmq:Consumers:main:MaxBufferedMessages"] = "lots",
@@ -39,7 +39,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
     [Fact]
     public async Task Start_UnconvertibleAndOutOfRangeValuesTogether_AreReportedInOneStart()
     {
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new()
         {
             ["Tmq:Consumers:main:Ordering"] = "Random",
             ["Tmq:Consumers:main:Concurrency"] = "-1",
@@ -58,7 +58,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
     public async Task Start_KeyThatIsNotASetting_IsRefusedWithTheLikelySetting()
     {
         // The binder would ignore these and run with the defaults.
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new()
         {
             ["Tmq:Consumers:main:Concurency"] = "5",
             ["Tmq:Consumers:main:Retry:MaxAttemps"] = "2",
@@ -89,7 +89,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
     public async Task Start_BootstrapServersNotAListOfHostPort_NamesTheSetting(string servers, string problem)
     {
         // librdkafka would read "xx" as port 0 and retry for ever.
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = servers }));
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = servers }));
         Assert.Contains($"Tmq:Consumers:main:Kafka:bootstrap.servers is \"{servers}\", and {problem}; it must be a comma-separated list of host:port", ex.Message, StringComparison.Ordinal);
         Assert.Contains("the environment variable Tmq__Consumers__main__Kafka__bootstrap_servers.", ex.Message, StringComparison.Ordinal);
     }
@@ -97,7 +97,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
     [Fact]
     public async Task Start_TmqSectionWithAMisspeltSectionOrAnUnreadConsumer_NamesThem()
     {
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new()
         {
             ["Tmq:Heath:Port"] = "0",
             ["Tmq:Consumers:mian:Topic"] = "orders",
@@ -111,14 +111,14 @@ public sealed class KafkaConsumerConfigurationErrorTests
     public async Task Start_DurationAsABareNumber_IsRefusedRatherThanReadAsDays()
     {
         // The configuration binder reads "20" as 20 days; a revoke drain of 10 days would hold a rebalance.
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:RevokeDrainTimeout"] = "10" }));
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new() { ["Tmq:Consumers:main:RevokeDrainTimeout"] = "10" }));
         Assert.Contains("Tmq:Consumers:main:RevokeDrainTimeout is \"10\"; it must be a duration as hh:mm:ss", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Start_FetchLimitBelowLibrdkafkasFloor_NamesTheSetting()
     {
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:fetch.max.bytes"] = "500" }));
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new() { ["Tmq:Consumers:main:Kafka:fetch.max.bytes"] = "500" }));
         Assert.Contains("Tmq:Consumers:main:Kafka:fetch.max.bytes is 500; librdkafka needs it to be at least message.max.bytes", ex.Message, StringComparison.Ordinal);
     }
 
@@ -138,19 +138,19 @@ public sealed class KafkaConsumerConfigurationErrorTests
     [InlineData("^orders-.*", "a regular expression subscription is not supported")]
     public async Task Start_TopicThatKafkaRefuses_NamesTheSetting(string topic, string expected)
     {
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tmq:Consumers:main:Topic"] = topic }));
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new() { ["Tmq:Consumers:main:Topic"] = topic }));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Start_DeadLetterTopicThatKafkaRefuses_NamesTheSetting()
     {
-        var explicitName = await Assert.ThrowsAsync<OptionsValidationException>(
+        var explicitName = await Assert.ThrowsAsync<TmqSettingsException>(
             () => StartAsync(new() { ["Tmq:Consumers:main:DeadLetter:Topic"] = "bad dlq" }));
         Assert.Contains("Tmq:Consumers:main:DeadLetter:Topic is \"bad dlq\"; a Kafka topic name is", explicitName.Message, StringComparison.Ordinal);
 
         // The default dead-letter topic adds ".dlq": a topic of 246 characters or more leaves no room.
-        var derived = await Assert.ThrowsAsync<OptionsValidationException>(
+        var derived = await Assert.ThrowsAsync<TmqSettingsException>(
             () => StartAsync(new() { ["Tmq:Consumers:main:Topic"] = new string('t', 246) }));
         Assert.Contains("Tmq:Consumers:main:DeadLetter:Topic is not set, so it is the topic plus \".dlq\"", derived.Message, StringComparison.Ordinal);
 
@@ -162,7 +162,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
     [Fact]
     public async Task Start_PropertyLibrdkafkaDoesNotKnow_NamesTheKafkaSection()
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(
             () => StartAsync(new() { ["Tmq:Consumers:main:Kafka:no.such.prop"] = "1" }));
         Assert.Contains("no.such.prop", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Check Tmq:Consumers:main:Kafka", ex.Message, StringComparison.Ordinal);
@@ -173,6 +173,28 @@ public sealed class KafkaConsumerConfigurationErrorTests
         using var host = Build(settings);
         await host.StartAsync();
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Start_HandlerThatCannotBeCreated_FailsAndTheHostDisposesPromptly()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tmq:Service"] = "tests.kafka.config",
+            ["Tmq:Consumers:main:Topic"] = "orders",
+            ["Tmq:Consumers:main:ShutdownTimeout"] = "00:05:00",
+            ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = "127.0.0.1:9",
+        });
+        builder.Services.AddTmqKafkaConsumer<HandlerWithAMissingDependency>();
+        var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+        Assert.Contains(nameof(IMissingService), ex.Message, StringComparison.Ordinal);
+
+        // Nothing started, so nothing waits for a drain: the consumer built before the handler failed is released at once.
+        var disposed = Task.Run(host.Dispose);
+        Assert.Same(disposed, await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromSeconds(30))));
     }
 
     private static IHost Build(Dictionary<string, string?> settings)
@@ -192,6 +214,13 @@ public sealed class KafkaConsumerConfigurationErrorTests
         builder.Configuration.AddInMemoryCollection(config);
         builder.Services.AddTmqKafkaConsumer<NoOpHandler>();
         return builder.Build();
+    }
+
+    public interface IMissingService;
+
+    private sealed class HandlerWithAMissingDependency(IMissingService missing) : IMessageHandler
+    {
+        public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken) => Task.FromResult(missing);
     }
 
     private sealed class NoOpHandler : IMessageHandler

@@ -40,7 +40,7 @@ public sealed class KafkaProducerServiceCollectionExtensionsTests
         builder.Services.AddTmqKafkaProducer();
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
         Assert.Contains("Tmq:Producer:BootstrapServers", ex.Message, StringComparison.Ordinal);
     }
 
@@ -56,7 +56,7 @@ public sealed class KafkaProducerServiceCollectionExtensionsTests
         builder.Services.AddTmqKafkaProducer();
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
         Assert.Contains("Tmq:Producer:Compression is \"brotli\"; it must be one of None, Gzip, Snappy, Lz4, Zstd", ex.Message, StringComparison.Ordinal);
     }
 }

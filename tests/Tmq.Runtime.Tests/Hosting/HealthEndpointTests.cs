@@ -122,7 +122,7 @@ public sealed class HealthEndpointTests
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
         using var host = Host(port, checks => checks.AddCheck("ok", () => HealthCheckResult.Healthy()));
 
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+        var failure = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
 
         Assert.Contains($"cannot listen on port {port}", failure.Message, StringComparison.Ordinal);
         Assert.Contains("Tmq:Health:Port", failure.Message, StringComparison.Ordinal);
@@ -134,7 +134,7 @@ public sealed class HealthEndpointTests
     {
         using var host = Host(70000, checks => checks, ("Tmq:Health:Path", "healthz/"));
 
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var failure = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
 
         Assert.Contains(failure.Failures, f => f.StartsWith("Tmq:Health:Port is 70000; it must be a TCP port from 1 to 65535, or 0", StringComparison.Ordinal));
         Assert.Contains(failure.Failures, f => f.StartsWith("Tmq:Health:Path is \"healthz/\"; it must be a path such as /healthz", StringComparison.Ordinal));
@@ -148,7 +148,7 @@ public sealed class HealthEndpointTests
     {
         using var host = Host(0, checks => checks, ("Tmq:Health:Path", path));
 
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var failure = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
 
         Assert.Contains(failure.Failures, f => f.StartsWith($"Tmq:Health:Path is \"{path}\"; {rule}", StringComparison.Ordinal));
     }
@@ -159,7 +159,7 @@ public sealed class HealthEndpointTests
         // A swap of two letters is one edit: Paht is nearer Path than Port.
         using var host = Host(0, checks => checks, ("Tmq:Health:Paht", "/live"));
 
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var failure = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
 
         Assert.Contains(failure.Failures, f => f.StartsWith("Tmq:Health:Paht is not a setting; the closest setting is Path.", StringComparison.Ordinal));
     }
@@ -169,7 +169,7 @@ public sealed class HealthEndpointTests
     {
         using var host = Host(0, checks => checks, ("Tmq:Health:Port", "ninety"));
 
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var failure = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
 
         Assert.Contains(failure.Failures, f => f.StartsWith("Tmq:Health:Port is \"ninety\"; it must be a whole number", StringComparison.Ordinal));
     }

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tmq.Tests.Fakes;
 
 namespace Tmq.Tests.Options;
 
@@ -20,7 +22,7 @@ public sealed class ConsumerOptionsValidationTests
             ["Tmq:Consumers:orders:ShutdownTimeout"] = "00:00:00",
         });
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
 
         Assert.Contains("Tmq:Consumers:orders:Topic is empty; every consumer needs the topic it reads", error.Message);
         Assert.Contains("Tmq:Consumers:orders:Concurrency is 0; it must be between 1 and 10000", error.Message);
@@ -28,6 +30,20 @@ public sealed class ConsumerOptionsValidationTests
         Assert.Contains("Tmq:Consumers:orders:Retry:MaxDelay is 00:00:01; it must be at least Retry:InitialDelay (00:01:00)", error.Message);
         Assert.Contains("Tmq:Consumers:orders:ShutdownTimeout is 00:00:00; it must be positive", error.Message);
         Assert.Contains("Tmq__Consumers__orders__Concurrency", error.Message);
+    }
+
+    [Fact]
+    public async Task Start_InvalidSetting_HostLogsTheFixWithoutAStackTrace()
+    {
+        var logs = new CollectingLoggerProvider();
+        using var host = BuildHost(new() { ["Tmq:Consumers:orders:Topic"] = "orders", ["Tmq:Consumers:orders:Concurrency"] = "0" }, logs);
+
+        await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
+
+        // The console logger prints an entry's exception with ToString().
+        var failure = Assert.Single(logs.Entries, static e => e.Level == LogLevel.Error && e.Exception is not null).Exception!.ToString();
+        Assert.StartsWith("Tmq.TmqSettingsException: Tmq:Consumers:orders:Concurrency is 0; it must be between 1 and 10000", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", failure, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -39,7 +55,7 @@ public sealed class ConsumerOptionsValidationTests
             ["Tmq:Consumers:orders:DeadLetter:Topic"] = "orders",
         });
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
         Assert.Contains("DeadLetter:Topic is \"orders\"; it must differ from the consumed topic", error.Message);
     }
 
@@ -93,15 +109,20 @@ public sealed class ConsumerOptionsValidationTests
     [Fact]
     public void InMemoryConsumer_InvalidOptions_ThrowsBeforeStarting()
     {
-        var error = Assert.Throws<OptionsValidationException>(() =>
+        var error = Assert.Throws<TmqSettingsException>(() =>
             new InMemoryConsumer(Fakes.DelegateHandler.Succeed(), new ConsumerOptions { Topic = "t", MaxBufferedMessages = 4, Concurrency = 8 }));
         Assert.Contains("MaxBufferedMessages is 4; it must be at least Concurrency (8)", error.Message);
     }
 
-    private static IHost BuildHost(Dictionary<string, string?> settings)
+    private static IHost BuildHost(Dictionary<string, string?> settings, ILoggerProvider? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.Services.AddTmqConsumerOptions<ConsumerOptions>("orders");
         return builder.Build();
     }
