@@ -18,6 +18,9 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
     /// </summary>
     public Dictionary<string, string> Kafka { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Settings of the classic group protocol that librdkafka refuses with <c>group.protocol=consumer</c>.</summary>
+    private static readonly string[] ClassicProtocolOnly = ["session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy", "group.protocol.type"];
+
     void ITransportOptionsValidation.Validate(string path, List<string> errors)
     {
         // With the Stop policy nothing is dead-lettered, so a default dead-letter name is never used.
@@ -48,6 +51,19 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
         else if (KafkaBootstrapServers.Problem(servers) is { } problem)
         {
             errors.Add($"{path}:Kafka:bootstrap.servers is \"{servers}\", and {problem}; it must be {KafkaBootstrapServers.Rule}. Fix it in appsettings.json or the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__Kafka__bootstrap_servers.");
+        }
+
+        if (settings.TryGetValue("group.protocol", out var protocol) && string.Equals(protocol, "consumer", StringComparison.OrdinalIgnoreCase))
+        {
+            // librdkafka refuses these too, but without saying which file to edit or that the
+            // generated development settings are where they usually come from.
+            foreach (var key in ClassicProtocolOnly.Where(settings.ContainsKey))
+            {
+                var instead = key == "partition.assignment.strategy" ? " (group.remote.assignor chooses the broker's assignor)" : "";
+                errors.Add(
+                    $"{path}:Kafka:{key} is set, but group.protocol is consumer (KIP-848), where the broker decides it{instead}. Remove it: a generated service's "
+                    + "appsettings.Development.json sets session.timeout.ms and heartbeat.interval.ms for the classic protocol, and an environment variable cannot unset them.");
+            }
         }
 
         foreach (var owned in KafkaConsumerConfig.Owned)

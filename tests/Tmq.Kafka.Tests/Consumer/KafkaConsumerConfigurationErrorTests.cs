@@ -176,6 +176,21 @@ public sealed class KafkaConsumerConfigurationErrorTests
     }
 
     [Fact]
+    public async Task Start_Kip848WithClassicProtocolSettings_NamesEachAndWhereTheyComeFrom()
+    {
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new()
+        {
+            ["Tmq:Consumers:main:Kafka:group.protocol"] = "consumer",
+            ["Tmq:Consumers:main:Kafka:session.timeout.ms"] = "6000",
+            ["Tmq:Consumers:main:Kafka:heartbeat_interval_ms"] = "1000",
+        }));
+
+        Assert.Contains("Tmq:Consumers:main:Kafka:session.timeout.ms is set, but group.protocol is consumer (KIP-848)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Tmq:Consumers:main:Kafka:heartbeat.interval.ms is set", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("appsettings.Development.json", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_HandlerThatCannotBeCreated_FailsAndTheHostDisposesPromptly()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
