@@ -14,6 +14,9 @@ internal static partial class KafkaConsumerLog
     [LoggerMessage(2003, LogLevel.Information, "Kafka consumer {Consumer}: revoked {Partitions}; committed {Positions}.")]
     public static partial void Revoked(ILogger logger, string consumer, string partitions, string positions);
 
+    [LoggerMessage(2018, LogLevel.Information, "Kafka consumer {Consumer}: revoked {Partitions}; {Positions} could not be committed (see the failure above), so the next owner starts from the last successful commit and handles the messages since then again.")]
+    public static partial void RevokedUncommitted(ILogger logger, string consumer, string partitions, string positions);
+
     [LoggerMessage(2004, LogLevel.Warning, "Kafka consumer {Consumer}: lost {Partitions}; their in-flight work was cancelled and nothing was committed for them.")]
     public static partial void Lost(ILogger logger, string consumer, string partitions);
 

@@ -105,8 +105,14 @@ internal sealed partial class KafkaConsumerLoop
         {
             var states = Take(topicPartitions);
             var positions = _engine.DrainAsync(states, _liveOptions().RevokeDrainTimeout).GetAwaiter().GetResult();
-            Commit(positions);
-            KafkaConsumerLog.Revoked(_logger, _name, Describe(topicPartitions), Describe(positions));
+            if (TryCommit(positions, out _, logFailure: true))
+            {
+                KafkaConsumerLog.Revoked(_logger, _name, Describe(topicPartitions), Describe(positions));
+            }
+            else
+            {
+                KafkaConsumerLog.RevokedUncommitted(_logger, _name, Describe(topicPartitions), Describe(positions));
+            }
         }
 
         Count("revoked", partitions.Count);

@@ -84,6 +84,44 @@ public sealed class KafkaConsumerRebalanceTests
         record.Verify(expectedPerKey: Messages / Keys, maxDuplicates: protocol == "consumer" || refusedCommits == 0 ? 2 * MaxBuffered : int.MaxValue);
     }
 
+    [Fact]
+    public async Task Revoke_CommitRefused_LogsThatThePositionsWereNotCommitted()
+    {
+        using var broker = EmbeddedKafkaBroker.Start(1);
+        broker.CreateTopic("handover", 2, replicationFactor: 1);
+        var handled = 0;
+        var handler = new DelegateHandler((_, _) =>
+        {
+            Interlocked.Increment(ref handled);
+            return Task.CompletedTask;
+        });
+        var logs = new LogCapture();
+        await using var first = await TmqKafkaService.StartAsync(broker, "handover", "handover", handler, logs: logs);
+        await first.WaitForAssignmentAsync();
+
+        // Every commit from here on is refused, as the mock refuses them while a group rebalances.
+        broker.PushRequestErrors(KafkaApiKey.OffsetCommit, Enumerable.Repeat(ErrorCode.RebalanceInProgress, 1000).ToArray());
+        using (var producer = KafkaTestClients.Producer(broker))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                producer.Produce(new TopicPartition("handover", i % 2), new Message<byte[]?, byte[]?> { Value = [1] });
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+
+        await Eventually.TrueAsync(() => Volatile.Read(ref handled) == 20, TimeSpan.FromSeconds(30), "the first consumer did not handle the 20 messages");
+        await using var second = await TmqKafkaService.StartAsync(broker, "handover", "handover", handler);
+        await Eventually.TrueAsync(() => logs.Has(2018) || logs.Has(2003), TimeSpan.FromSeconds(60), "the first consumer never gave up a partition");
+
+        Assert.False(logs.Has(2003), "a revoke whose commit was refused was logged as committed");
+        var revoked = Assert.Single(logs.Events, static e => e.EventId == 2018).Message;
+        Assert.Contains("could not be committed", revoked, StringComparison.Ordinal);
+        Assert.Contains("handover[", revoked, StringComparison.Ordinal);
+        broker.ClearRequestErrors(KafkaApiKey.OffsetCommit);
+    }
+
     private sealed class Recorder
     {
         private readonly Lock _gate = new();
