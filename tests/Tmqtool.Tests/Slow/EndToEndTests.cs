@@ -105,6 +105,8 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Contains($"group={Group} topic={Topic} committed=5 lag=0", lag, StringComparison.Ordinal);
             var neverCommitted = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", "nobody");
             Assert.Contains($"group=nobody topic={Topic} committed=none lag=5", neverCommitted, StringComparison.Ordinal);
+            Assert.Contains("note: group nobody has committed nothing", neverCommitted, StringComparison.Ordinal);
+            Assert.DoesNotContain("note:", lag, StringComparison.Ordinal);
 
             // tail waits for a topic to appear, but says that it does not exist.
             var (tailExit, tailOutput) = ProcessRunner.Run(
@@ -147,6 +149,9 @@ public sealed class EndToEndTests(InstalledTool tool)
         await lines.WaitForAsync(l => l.Contains("Tmq:Consumers:main:Concurrency is -1; it must be between 1 and", StringComparison.Ordinal), Step);
         Assert.True(exitCode == 1, $"The worker exited with {exitCode}:\n{lines}");
         Assert.DoesNotContain(lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+
+        // The message is the whole report: no stack frames after it.
+        Assert.DoesNotContain(lines.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
     [SlowFact]

@@ -581,6 +581,12 @@ static class Helper
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"group={group} topic={topic} committed={(anyCommitted ? totalCommitted.ToString(CultureInfo.InvariantCulture) : "none")} lag={totalLag}"));
+        if (!anyCommitted)
+        {
+            Console.Error.WriteLine(
+                $"note: group {group} has committed nothing on {topic}: it has not consumed it yet, or --group is misspelt. The lag counts from the oldest message kept, where a Tmq consumer of a new group starts.");
+        }
+
         return 0;
     }
 
