@@ -78,7 +78,12 @@ internal sealed partial class KafkaConsumerLoop
         _status.Assigned = _assigned.Count;
         _flowDirty = 1;
         Count("assigned", partitions.Count);
-        KafkaConsumerLog.Assigned(_logger, _name, Describe(partitions));
+        if (partitions.Count > 0)
+        {
+            // A cooperative rebalance tells every member what it gains, mostly nothing.
+            KafkaConsumerLog.Assigned(_logger, _name, Describe(partitions));
+        }
+
         CallListener(nameof(IRebalanceListener.OnAssignedAsync), static (l, p, t) => l.OnAssignedAsync(p, t), partitions);
     }
 

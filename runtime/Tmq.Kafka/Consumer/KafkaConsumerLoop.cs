@@ -437,10 +437,17 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private void OnLog(LogMessage message)
     {
         var level = LibrdkafkaLog.Level(message.Level);
+
+        // librdkafka's background commits are refused while the group rebalances and are simply
+        // made again later; a refusal that matters (revoke, shutdown) is this loop's own warning.
+        if (level == LogLevel.Warning && message.Facility == "COMMITFAIL" && message.Message.Contains("rebalance in progress", StringComparison.OrdinalIgnoreCase))
+        {
+            level = LogLevel.Debug;
+        }
+
         if (_logger.IsEnabled(level) && _repeats.Admit(level, message.Message, out var text))
         {
             KafkaConsumerLog.Librdkafka(_logger, level, message.Facility, text);
         }
     }
-
 }
