@@ -168,13 +168,6 @@ public sealed class KafkaConsumerConfigurationErrorTests
         Assert.Contains("Check Tmq:Consumers:main:Kafka", ex.Message, StringComparison.Ordinal);
     }
 
-    private static async Task StartAsync(Dictionary<string, string?> settings)
-    {
-        using var host = Build(settings);
-        await host.StartAsync();
-        await host.StopAsync();
-    }
-
     [Fact]
     public async Task Start_Kip848WithClassicProtocolSettings_NamesEachAndWhereTheyComeFrom()
     {
@@ -193,16 +186,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
     [Fact]
     public async Task Start_HandlerThatCannotBeCreated_FailsAndTheHostDisposesPromptly()
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Tmq:Service"] = "tests.kafka.config",
-            ["Tmq:Consumers:main:Topic"] = "orders",
-            ["Tmq:Consumers:main:ShutdownTimeout"] = "00:05:00",
-            ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = "127.0.0.1:9",
-        });
-        builder.Services.AddTmqKafkaConsumer<HandlerWithAMissingDependency>();
-        var host = builder.Build();
+        var host = Build<HandlerWithAMissingDependency>(new() { ["Tmq:Consumers:main:ShutdownTimeout"] = "00:05:00" });
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
         Assert.Contains(nameof(IMissingService), ex.Message, StringComparison.Ordinal);
@@ -212,7 +196,17 @@ public sealed class KafkaConsumerConfigurationErrorTests
         Assert.Same(disposed, await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromSeconds(30))));
     }
 
-    private static IHost Build(Dictionary<string, string?> settings)
+    private static async Task StartAsync(Dictionary<string, string?> settings)
+    {
+        using var host = Build(settings);
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings) => Build<NoOpHandler>(settings);
+
+    private static IHost Build<THandler>(Dictionary<string, string?> settings)
+        where THandler : class, IMessageHandler
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var config = new Dictionary<string, string?>
@@ -227,7 +221,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
         }
 
         builder.Configuration.AddInMemoryCollection(config);
-        builder.Services.AddTmqKafkaConsumer<NoOpHandler>();
+        builder.Services.AddTmqKafkaConsumer<THandler>();
         return builder.Build();
     }
 
