@@ -152,6 +152,7 @@ internal sealed partial class KafkaConsumerLoop
             }
 
             _paused.Remove(tp.Partition.Value);
+            ForgetLag(tp.Partition.Value);
             _fresh.Remove(tp.Partition.Value);
             _hogs.Remove(tp.Partition.Value);
         }

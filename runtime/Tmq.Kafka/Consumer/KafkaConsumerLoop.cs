@@ -75,6 +75,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private bool _closing;
     private volatile bool _abandoned;
     private (int Partition, long Lag)[] _lag = [];
+    private readonly bool _resetToLatest;
 
     public KafkaConsumerLoop(KafkaConsumerLoopSettings settings)
     {
@@ -88,6 +89,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
         _time = settings.TimeProvider;
         _onFatal = settings.OnFatal;
         _repeats = new RepeatedLogFilter(_time);
+        _resetToLatest = settings.Config.FirstOrDefault(static s => s.Key == "auto.offset.reset").Value is "latest" or "largest" or "end";
         _tags =
         [
             new("tmq.consumer", _name),
@@ -407,28 +409,6 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
                 // The partition was revoked meanwhile: its final position was committed by the revoke.
             }
         }
-    }
-
-    private void UpdateLag()
-    {
-        if (_assigned.Count == 0)
-        {
-            Volatile.Write(ref _lag, []);
-            return;
-        }
-
-        var lag = new List<(int, long)>(_assigned.Count);
-        foreach (var (partition, state) in _assigned)
-        {
-            var watermarks = _consumer.GetWatermarkOffsets(new TopicPartition(_options.Topic, partition));
-            var position = _engine.PositionOf(state);
-            if (watermarks.High.Value >= 0 && position >= 0)
-            {
-                lag.Add((partition, Math.Max(0, watermarks.High.Value - position)));
-            }
-        }
-
-        Volatile.Write(ref _lag, [.. lag]);
     }
 
     private static string Describe(IReadOnlyList<PartitionPosition> positions) =>

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Tmq.Kafka.Tests.Fakes;
+using Tmq.Telemetry;
 
 namespace Tmq.Kafka.Tests.Consumer;
 
@@ -41,6 +43,51 @@ public sealed class KafkaConsumerLiveOptionsTests
         config.Reload();
         await Eventually.TrueAsync(() => handled.Count == 20, Timeout, "messages were not handled after resuming");
         Assert.Equal("Consumer main is consuming.", (await health.CheckHealthAsync()).Entries["tmq-consumer-main"].Description);
+    }
+
+    [Fact]
+    public async Task Lag_ConsumerPausedFromItsStart_ShowsTheBacklogAndFollowsNewMessages()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 2);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 7).Select(i => ($"k{i}", $"v{i}")));
+        var handler = new DelegateHandler((_, _) => Task.CompletedTask);
+        await using var service = await TmqKafkaService.StartAsync(broker, "orders", "lag-paused", handler, new() { ["Tmq:Consumers:main:Paused"] = "true" });
+        await service.WaitForAssignmentAsync();
+
+        // Nothing is fetched, so the lag comes from the broker: committed (none: the oldest kept) to the end.
+        await Eventually.TrueAsync(() => TotalLag("lag-paused") == 7, Timeout, "the lag of a consumer paused from its start did not show its 7-message backlog");
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(7, 3).Select(i => ($"k{i}", $"v{i}")));
+        await Eventually.TrueAsync(() => TotalLag("lag-paused") == 10, Timeout, "the lag did not follow messages produced while paused");
+    }
+
+    /// <summary>The sum of the lag gauge over the partitions of <paramref name="group"/>, or -1 with no series.</summary>
+    private static long TotalLag(string group)
+    {
+        long total = 0;
+        var series = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TmqMetrics.MeterName && instrument.Name == "tmq.consumer.lag")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "messaging.consumer.group.name" && Equals(tag.Value, group))
+                {
+                    total += value;
+                    series++;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return series == 0 ? -1 : total;
     }
 
     [Fact]
