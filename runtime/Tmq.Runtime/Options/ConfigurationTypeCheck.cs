@@ -38,15 +38,7 @@ internal static class ConfigurationTypeCheck
         var options = new TOptions();
         new ConfigurationBuilder().AddInMemoryCollection(convertible).Build().GetSection(path).Bind(options);
         var errors = problems.Select(static p => p.Message).ToList();
-        foreach (var validator in validators)
-        {
-            var result = validator.Validate(name, options);
-            if (result.Failed)
-            {
-                errors.AddRange(result.Failures.Where(failure => !unconvertible.Any(setting => failure.StartsWith(setting + " ", StringComparison.OrdinalIgnoreCase))));
-            }
-        }
-
+        errors.AddRange(Failures(name, options, validators).Where(failure => !unconvertible.Any(setting => failure.StartsWith(setting + " ", StringComparison.OrdinalIgnoreCase))));
         throw new TmqSettingsException(name, typeof(TOptions), errors);
     }
 
@@ -59,21 +51,16 @@ internal static class ConfigurationTypeCheck
     public static void ThrowIfFailed<TOptions>(string name, TOptions options, IEnumerable<IValidateOptions<TOptions>> validators)
         where TOptions : class
     {
-        List<string>? failures = null;
-        foreach (var validator in validators)
-        {
-            var result = validator.Validate(name, options);
-            if (result.Failed)
-            {
-                (failures ??= []).AddRange(result.Failures);
-            }
-        }
-
-        if (failures is not null)
+        var failures = Failures(name, options, validators).ToList();
+        if (failures.Count > 0)
         {
             throw new TmqSettingsException(name, typeof(TOptions), failures);
         }
     }
+
+    private static IEnumerable<string> Failures<TOptions>(string name, TOptions options, IEnumerable<IValidateOptions<TOptions>> validators)
+        where TOptions : class =>
+        validators.Select(validator => validator.Validate(name, options)).Where(static result => result.Failed).SelectMany(static result => result.Failures ?? []);
 
     private readonly record struct Problem(string Setting, string Message, bool Unconvertible);
 
