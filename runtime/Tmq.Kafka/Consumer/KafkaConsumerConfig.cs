@@ -27,8 +27,7 @@ internal static class KafkaConsumerConfig
             ["group.id"] = group,
             ["client.id"] = clientId,
         };
-        var kip848 = user.TryGetValue("group.protocol", out var protocol) && string.Equals(protocol, "consumer", StringComparison.OrdinalIgnoreCase);
-        if (!kip848)
+        if (!IsKip848(user))
         {
             settings["partition.assignment.strategy"] = KafkaConsumerDefaults.AssignmentStrategy;
         }
@@ -61,6 +60,10 @@ internal static class KafkaConsumerConfig
 
         return new ConsumerConfig(settings);
     }
+
+    /// <summary>Whether <paramref name="settings"/> (normalized) choose the KIP-848 group protocol, <c>group.protocol=consumer</c>.</summary>
+    public static bool IsKip848(Dictionary<string, string> settings) =>
+        settings.TryGetValue("group.protocol", out var protocol) && string.Equals(protocol, "consumer", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A byte count among <paramref name="settings"/>; null when absent or not a number (librdkafka then says so).</summary>
     public static long? Bytes(Dictionary<string, string> settings, string key) =>

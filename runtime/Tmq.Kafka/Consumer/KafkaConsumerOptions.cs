@@ -53,7 +53,7 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
             errors.Add($"{path}:Kafka:bootstrap.servers is \"{servers}\", and {problem}; it must be {KafkaBootstrapServers.Rule}. Fix it in appsettings.json or the environment variable {path.Replace(":", "__", StringComparison.Ordinal)}__Kafka__bootstrap_servers.");
         }
 
-        if (settings.TryGetValue("group.protocol", out var protocol) && string.Equals(protocol, "consumer", StringComparison.OrdinalIgnoreCase))
+        if (KafkaConsumerConfig.IsKip848(settings))
         {
             // librdkafka refuses these too, but without saying which file to edit or that the
             // generated development settings are where they usually come from.
