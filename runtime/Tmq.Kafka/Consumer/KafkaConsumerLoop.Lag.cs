@@ -17,6 +17,9 @@ internal sealed partial class KafkaConsumerLoop
     private readonly Dictionary<int, long> _queriedEnds = [];
     private long? _lagQueried;
 
+    // Where a partition without a committed offset starts (auto.offset.reset): its end, or else its oldest message.
+    private readonly bool _resetToLatest;
+
     /// <summary>
     /// A partition's end comes from its fetches, and its position from the engine. Neither is known
     /// for a partition that is paused (no fetch refreshes its end) or has delivered nothing yet (no
@@ -46,13 +49,16 @@ internal sealed partial class KafkaConsumerLoop
             var end = _consumer.GetWatermarkOffsets(topicPartition).High.Value;
             if (_paused.Contains(partition) || end < 0)
             {
-                if (query && QueryWatermarks(topicPartition) is { } watermarks)
+                if (query)
                 {
-                    _queriedEnds[partition] = watermarks.High.Value;
-                }
-                else
-                {
-                    query = false;
+                    if (QueryWatermarks(topicPartition) is { } watermarks)
+                    {
+                        _queriedEnds[partition] = watermarks.High.Value;
+                    }
+                    else
+                    {
+                        query = false;
+                    }
                 }
 
                 if (!_queriedEnds.TryGetValue(partition, out end))

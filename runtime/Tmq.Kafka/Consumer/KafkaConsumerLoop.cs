@@ -75,7 +75,6 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     private bool _closing;
     private volatile bool _abandoned;
     private (int Partition, long Lag)[] _lag = [];
-    private readonly bool _resetToLatest;
 
     public KafkaConsumerLoop(KafkaConsumerLoopSettings settings)
     {

@@ -126,6 +126,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         }
 
         _loop = loop;
+
         // Live options: a change that fails validation never reaches here (the monitor rejects
         // it), so the consumer keeps its last valid settings.
         _optionsChanges = monitor.OnChange((changed, changedName) =>
