@@ -106,7 +106,7 @@ internal sealed partial class DispatchEngine
             all = [.. _partitions];
         }
 
-        var positions = await DrainAsync(all, timeout, fillGaps: true);
+        var positions = await DrainAsync(all, timeout, fillGaps: _commitsPositions);
         WorkerSignal[] idle;
         Task[] workers;
         lock (_gate)
@@ -198,6 +198,7 @@ internal sealed partial class DispatchEngine
             wake.Set();
         }
 
+        FlushDropped();
         if (capacity)
         {
             NotifyCapacity();
@@ -268,6 +269,7 @@ internal sealed partial class DispatchEngine
             wake.Set();
         }
 
+        FlushDropped();
         if (capacity)
         {
             NotifyCapacity();

@@ -88,6 +88,7 @@ internal sealed partial class DispatchEngine
         }
 
         wake?.Set();
+        FlushDropped();
         if (capacity)
         {
             NotifyCapacity();
@@ -151,9 +152,38 @@ internal sealed partial class DispatchEngine
         }
 
         wake?.Set();
+        FlushDropped();
         if (capacity)
         {
             NotifyCapacity();
+        }
+    }
+
+    /// <summary>Tells the transport about the messages dropped since the last call. Outside the lock.</summary>
+    private void FlushDropped()
+    {
+        List<TmqMessage>? dropped;
+        lock (_gate)
+        {
+            dropped = _dropped;
+            _dropped = null;
+        }
+
+        if (dropped is null)
+        {
+            return;
+        }
+
+        foreach (var message in dropped)
+        {
+            try
+            {
+                _transport.OnDropped(message.Owner!, message);
+            }
+            catch (Exception ex)
+            {
+                Log.TransportCallbackFailed(_logger, ex, _name, nameof(IDispatchTransport.OnDropped));
+            }
         }
     }
 
@@ -168,6 +198,7 @@ internal sealed partial class DispatchEngine
         message.State = MessageState.Dropped;
         message.RetryTimer?.Dispose();
         message.RetryTimer = null;
+        (_dropped ??= []).Add(message);
         wake = ReleaseKeyLocked(message);
         return LeaveBufferLocked(message.Owner!);
     }

@@ -122,7 +122,7 @@ internal sealed partial class DispatchEngine
         Exception? error = null;
         try
         {
-            var task = _handler.HandleAsync(message, partition.Token);
+            var task = _handler.HandleAsync(message, message.HandlerToken.CanBeCanceled ? message.HandlerToken : partition.Token);
             if (!task.IsCompletedSuccessfully)
             {
                 await task.ConfigureAwait(false);
@@ -175,7 +175,7 @@ internal sealed partial class DispatchEngine
         {
             var delay = RetryPolicy.Delay(retry, message.Attempt, _random());
             Log.HandlerFailedRetrying(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, delay.TotalMilliseconds);
-            if (_requeueRetries)
+            if (_requeueRetry?.Invoke(message, delay) == true)
             {
                 CountOutcome("requeue");
                 Finish(message, MessageOutcome.Requeued, delay);

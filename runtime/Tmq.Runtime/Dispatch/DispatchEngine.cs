@@ -44,7 +44,8 @@ internal sealed partial class DispatchEngine : IDisposable
     private readonly OrderingMode _ordering;
     private readonly int _maxBuffered;
     private readonly int _lowWater;
-    private readonly bool _requeueRetries;
+    private readonly Func<TmqMessage, TimeSpan, bool>? _requeueRetry;
+    private readonly bool _commitsPositions;
     private readonly string? _group;
     private readonly string _deadLetterTopic;
     private readonly KeyValuePair<string, object?>[] _tags;
@@ -55,6 +56,9 @@ internal sealed partial class DispatchEngine : IDisposable
     private readonly Stack<WorkerSignal> _idle = new();
     private readonly List<Task> _workerTasks = [];
     private MessageList _ready;
+
+    // Messages dropped under the lock, for OnDropped once it is released (see FlushDropped).
+    private List<TmqMessage>? _dropped;
     private int _buffered;
     private int _share;
     private int _running;
@@ -82,7 +86,8 @@ internal sealed partial class DispatchEngine : IDisposable
         _logger = settings.Logger;
         _metrics = settings.Metrics;
         _group = settings.Group;
-        _requeueRetries = settings.RequeueRetries;
+        _requeueRetry = settings.RequeueRetry;
+        _commitsPositions = settings.CommitsPositions;
         _ordering = options.Ordering;
         _maxBuffered = options.MaxBufferedMessages;
         _share = _maxBuffered;

@@ -24,8 +24,20 @@ internal sealed class EngineSettings
     /// <summary>The <c>messaging.system</c> of the telemetry (kafka, nsq); none when null.</summary>
     public string? MessagingSystem { get; init; }
 
-    /// <summary>Hand failed messages back to the broker with a delay (NSQ REQ) instead of retrying in place.</summary>
-    public bool RequeueRetries { get; init; }
+    /// <summary>
+    /// Decides, for a failed message and its retry delay, whether the retry is handed back to the
+    /// broker (true: NSQ REQ with that delay, <see cref="MessageOutcome.Requeued"/>) or waits in place
+    /// holding its key (false). Null: always in place (Kafka). Called on a worker, outside the lock.
+    /// </summary>
+    public Func<TmqMessage, TimeSpan, bool>? RequeueRetry { get; init; }
+
+    /// <summary>
+    /// The transport commits positions (Kafka), so a shutdown also runs queued messages below one
+    /// already finished (see <see cref="DispatchEngine.StopAsync"/>). False when every message is
+    /// acknowledged on its own (NSQ): a shutdown then hands queued messages back at once.
+    /// <value>Defaults to true.</value>
+    /// </summary>
+    public bool CommitsPositions { get; init; } = true;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

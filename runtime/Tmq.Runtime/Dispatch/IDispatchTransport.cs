@@ -19,4 +19,14 @@ internal interface IDispatchTransport
 
     /// <summary>The Stop policy halted <paramref name="partition"/>: stop fetching it.</summary>
     void OnPartitionStopped(PartitionState partition);
+
+    /// <summary>
+    /// A message left the engine unfinished: dropped by a revoke, a loss or a shutdown before it ran,
+    /// cancelled by a drain, or retried on a closing partition. Kafka needs nothing here (the position
+    /// never passes it, so it is redelivered); NSQ hands it back at once (REQ 0), as nsqd would
+    /// otherwise hold it until its timeout.
+    /// </summary>
+    void OnDropped(PartitionState partition, TmqMessage message)
+    {
+    }
 }

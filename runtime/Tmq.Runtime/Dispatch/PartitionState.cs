@@ -22,6 +22,9 @@ internal sealed class PartitionState : IDisposable
 
     public string Topic { get; }
 
+    /// <summary>The transport's own handle for this partition (NSQ: the connection it stands for).</summary>
+    public object? Tag { get; set; }
+
     public int Partition { get; }
 
     /// <summary>Handed to handlers: fires when this assignment's work must stop (drain timeout, loss, shutdown).</summary>

@@ -24,4 +24,11 @@ public sealed partial class TmqMessage
 
     // When the retry timer falls due (TimeProvider timestamp), while in RetryWait.
     internal long RetryDue;
+
+    /// <summary>
+    /// The token the handler gets, when the transport gives this message one of its own (NSQ: fires
+    /// when the message can no longer be kept in flight). It must also fire when the partition's
+    /// token does. Default: the partition's token.
+    /// </summary>
+    internal CancellationToken HandlerToken;
 }

@@ -88,9 +88,10 @@ internal static class ConfigurationTypeCheck
                     problems.Add(new(setting, ConsumerOptionsValidator.Problem(setting, $"is \"{value}\"; {rule}"), Unconvertible: true));
                 }
             }
-            else if (target.IsClass && target.Namespace == typeof(ConsumerOptions).Namespace)
+            else if (target.IsClass && target.Namespace is { } ns && (ns == typeof(ConsumerOptions).Namespace || ns.StartsWith(typeof(ConsumerOptions).Namespace + ".", StringComparison.Ordinal)))
             {
-                // A nested options class of the runtime's own, such as Retry or DeadLetter.
+                // A nested options class of the runtime's own, such as Retry or DeadLetter, or a
+                // transport's block such as Nsq.
                 Check(child, target, setting, problems);
             }
         }
