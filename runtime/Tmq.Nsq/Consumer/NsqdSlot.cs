@@ -1,0 +1,41 @@
+namespace Tmq.Nsq.Consumer;
+
+/// <summary>One nsqd the consumer reads from, across reconnects: its address, its current session and its RDY.</summary>
+internal sealed class NsqdSlot(NsqAddress address, int id)
+{
+    private volatile NsqdSession? _session;
+    private volatile bool _listed = true;
+
+    public NsqAddress Address { get; } = address;
+
+    /// <summary>A number of its own, for the engine and the logs.</summary>
+    public int Id { get; } = id;
+
+    /// <summary>The open session, or null while (re)connecting.</summary>
+    public NsqdSession? Session
+    {
+        get => _session;
+        set => _session = value;
+    }
+
+    /// <summary>
+    /// Still configured, or still listed by a lookupd. An nsqd that no lookupd lists any more is not
+    /// reconnected once its connection ends (nsqd leaves lookupd when it shuts down).
+    /// </summary>
+    public bool Listed
+    {
+        get => _listed;
+        set => _listed = value;
+    }
+
+    /// <summary>The RDY last sent on the current session. Under the consumer's RDY lock.</summary>
+    public long Ready { get; set; }
+
+    /// <summary>Failed connection attempts since the last success, for the reconnect backoff.</summary>
+    public int Failures { get; set; }
+
+    /// <summary>The connect-read-reconnect loop.</summary>
+    public Task Loop { get; set; } = Task.CompletedTask;
+
+    public override string ToString() => Address.ToString();
+}
