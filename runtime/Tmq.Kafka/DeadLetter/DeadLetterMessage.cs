@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 
@@ -17,16 +16,10 @@ internal static class DeadLetterMessage
     {
         var original = record.Message;
         var headers = KafkaProducer.ToKafkaHeaders(original.Headers);
-        Add(headers, DeadLetterHeaders.OriginalTopic, original.Topic);
-        Add(headers, DeadLetterHeaders.OriginalPartition, Decimal(original.Partition));
-        Add(headers, DeadLetterHeaders.OriginalOffset, original.MessageId ?? Decimal(original.Offset));
-        Add(headers, DeadLetterHeaders.OriginalTimestamp, Decimal(UnixMilliseconds(original.Timestamp)));
-        Add(headers, DeadLetterHeaders.Group, record.Group ?? string.Empty);
-        Add(headers, DeadLetterHeaders.Attempts, Decimal(record.Attempts));
-        Add(headers, DeadLetterHeaders.ExceptionType, record.Exception.GetType().FullName ?? record.Exception.GetType().Name);
-        Add(headers, DeadLetterHeaders.ExceptionMessage, DeadLetterHeaders.Truncate(record.Exception.Message, DeadLetterHeaders.MaxMessageLength));
-        Add(headers, DeadLetterHeaders.Stack, DeadLetterHeaders.Truncate(record.Exception.StackTrace, DeadLetterHeaders.MaxStackLength));
-        Add(headers, DeadLetterHeaders.FailedAt, record.FailedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        foreach (var (name, value) in record.Metadata())
+        {
+            headers.Add(name, Encoding.UTF8.GetBytes(value));
+        }
 
         return new Message<byte[]?, byte[]?>
         {
@@ -35,12 +28,4 @@ internal static class DeadLetterMessage
             Headers = headers,
         };
     }
-
-    /// <summary>Unix milliseconds; -1 (Kafka's "no timestamp") when the original had none.</summary>
-    internal static long UnixMilliseconds(DateTimeOffset timestamp) =>
-        timestamp == DateTimeOffset.MinValue ? -1 : timestamp.ToUnixTimeMilliseconds();
-
-    private static string Decimal(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static void Add(Headers headers, string name, string value) => headers.Add(name, Encoding.UTF8.GetBytes(value));
 }

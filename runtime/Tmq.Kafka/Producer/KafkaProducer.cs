@@ -78,7 +78,7 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        using var activity = StartSendActivity(topic);
+        using var activity = TmqActivity.StartSend(topic, "kafka");
         var kafkaHeaders = ToKafkaHeaders(headers);
         InjectTraceContext(activity ?? Activity.Current, headers, kafkaHeaders);
         var message = new Message<byte[]?, byte[]?>
@@ -169,23 +169,6 @@ internal sealed class KafkaProducer : ITmqProducer, IDisposable
         }
     }
 
-    private static Activity? StartSendActivity(string topic)
-    {
-        if (!TmqActivity.Source.HasListeners())
-        {
-            return null;
-        }
-
-        var activity = TmqActivity.Source.StartActivity($"send {topic}", ActivityKind.Producer);
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("messaging.system", "kafka");
-            activity.SetTag("messaging.operation.type", "send");
-            activity.SetTag("messaging.destination.name", topic);
-        }
-
-        return activity;
-    }
 
     /// <summary>Adds W3C trace context unless the caller set a <c>traceparent</c> of their own.</summary>
     internal static void InjectTraceContext(Activity? activity, TmqHeaders? callerHeaders, Headers headers)

@@ -118,8 +118,15 @@ internal sealed partial class NsqConnection : IAsyncDisposable
         if (Negotiated.Tls)
         {
             var tls = new SslStream(_input, leaveInnerStreamOpen: false);
-            var options = _settings.TlsOptions ?? new SslClientAuthenticationOptions();
-            options.TargetHost ??= host;
+            // A copy per connection: the configured options are shared by every nsqd, each with its own host name.
+            var configured = _settings.TlsOptions;
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = configured?.TargetHost ?? host,
+                ClientCertificates = configured?.ClientCertificates,
+                CertificateChainPolicy = configured?.CertificateChainPolicy,
+                RemoteCertificateValidationCallback = configured?.RemoteCertificateValidationCallback,
+            };
             await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
             _input = _output = tls;
             await ExpectOkAsync("the TLS upgrade", cancellationToken).ConfigureAwait(false);

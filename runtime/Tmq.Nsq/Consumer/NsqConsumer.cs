@@ -23,7 +23,7 @@ namespace Tmq.Nsq.Consumer;
 /// </remarks>
 internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges, IAsyncDisposable
 {
-    private readonly NsqConsumerSettings _settings;
+    private readonly NsqConsumerSetup _settings;
     private readonly string _name;
     private readonly string _topic;
     private readonly ILogger _logger;
@@ -35,7 +35,7 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
     private volatile bool _full;
     private volatile bool _stopRequested;
 
-    public NsqConsumer(NsqConsumerSettings settings)
+    public NsqConsumer(NsqConsumerSetup settings)
     {
         _settings = settings;
         _name = settings.Name;

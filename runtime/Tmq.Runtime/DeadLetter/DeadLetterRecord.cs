@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Tmq;
 
 /// <summary>A message on its way to the dead-letter destination, with why it got there.</summary>
@@ -30,4 +32,29 @@ public sealed class DeadLetterRecord
 
     /// <summary>When the runtime gave up.</summary>
     public DateTimeOffset FailedAt { get; }
+
+    /// <summary>
+    /// The <c>tmq-dlq-*</c> metadata of this dead letter, one pair per field of <see cref="DeadLetterHeaders"/>,
+    /// in the order every transport writes them (Kafka headers, NSQ envelope headers).
+    /// </summary>
+    internal IEnumerable<KeyValuePair<string, string>> Metadata()
+    {
+        var original = Message;
+        yield return new(DeadLetterHeaders.OriginalTopic, original.Topic);
+        yield return new(DeadLetterHeaders.OriginalPartition, Decimal(original.Partition));
+        yield return new(DeadLetterHeaders.OriginalOffset, original.MessageId ?? Decimal(original.Offset));
+        yield return new(DeadLetterHeaders.OriginalTimestamp, Decimal(UnixMilliseconds(original.Timestamp)));
+        yield return new(DeadLetterHeaders.Group, Group ?? string.Empty);
+        yield return new(DeadLetterHeaders.Attempts, Decimal(Attempts));
+        yield return new(DeadLetterHeaders.ExceptionType, Exception.GetType().FullName ?? Exception.GetType().Name);
+        yield return new(DeadLetterHeaders.ExceptionMessage, DeadLetterHeaders.Truncate(Exception.Message, DeadLetterHeaders.MaxMessageLength));
+        yield return new(DeadLetterHeaders.Stack, DeadLetterHeaders.Truncate(Exception.StackTrace, DeadLetterHeaders.MaxStackLength));
+        yield return new(DeadLetterHeaders.FailedAt, FailedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Unix milliseconds; -1 (Kafka's "no timestamp") when the original had none.</summary>
+    internal static long UnixMilliseconds(DateTimeOffset timestamp) =>
+        timestamp == DateTimeOffset.MinValue ? -1 : timestamp.ToUnixTimeMilliseconds();
+
+    private static string Decimal(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

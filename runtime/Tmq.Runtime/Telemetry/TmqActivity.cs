@@ -46,6 +46,25 @@ internal static class TmqActivity
         return activity;
     }
 
+    /// <summary>Starts a producer "send" span, when anyone listens; its context is what the message carries.</summary>
+    public static Activity? StartSend(string topic, string system)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = Source.StartActivity($"send {topic}", ActivityKind.Producer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", system);
+            activity.SetTag("messaging.operation.type", "send");
+            activity.SetTag("messaging.destination.name", topic);
+        }
+
+        return activity;
+    }
+
     /// <summary>Writes the current trace context into <paramref name="headers"/> unless the caller set one.</summary>
     public static void Inject(Activity? activity, TmqHeaders headers)
     {

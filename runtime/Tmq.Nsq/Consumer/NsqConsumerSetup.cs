@@ -6,7 +6,7 @@ using Tmq.Telemetry;
 namespace Tmq.Nsq.Consumer;
 
 /// <summary>Everything an <see cref="NsqConsumer"/> is built from.</summary>
-internal sealed class NsqConsumerSettings
+internal sealed class NsqConsumerSetup
 {
     public required string Name { get; init; }
 

@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Tmq.Nsq.Producer;
+using Tmq.Nsq.Protocol;
+
+namespace Tmq.Nsq;
+
+// Sending one command to the first nsqd that accepts it.
+public sealed partial class NsqProducer
+{
+    private async Task SendAsync(NsqAddress? preferred, string topic, int count, Action<IBufferWriter<byte>> write, string httpPath, ReadOnlyMemory<byte> httpBody, CancellationToken cancellationToken)
+    {
+        var failures = new List<string>();
+        var mayHaveBeenWritten = false;
+        Exception? last = null;
+        var targets = _options.Mode == NsqPublishMode.Http ? _http.Length : Candidates(preferred).Count;
+        if (targets == 0)
+        {
+            throw new TmqProduceException($"No nsqd to publish {topic} to: set Tmq:Producer:{(_options.Mode == NsqPublishMode.Http ? "Http" : "Nsqd")}.", topic, "E_NO_NSQD", isTransient: false, mayHaveBeenWritten: false, null);
+        }
+
+        var candidates = _options.Mode == NsqPublishMode.Tcp ? Candidates(preferred) : [];
+        for (var i = 0; i < targets; i++)
+        {
+            var target = _options.Mode == NsqPublishMode.Tcp ? candidates[i].ToString() : _http[(Volatile.Read(ref _current) + i) % _http.Length].ToString();
+            try
+            {
+                var error = _options.Mode == NsqPublishMode.Tcp
+                    ? await SendTcpAsync(candidates[i], write, cancellationToken).ConfigureAwait(false)
+                    : await SendHttpAsync(_http[(Volatile.Read(ref _current) + i) % _http.Length], httpPath, httpBody, cancellationToken).ConfigureAwait(false);
+                if (error is null)
+                {
+                    Succeeded(topic, count, i, preferred is null);
+                    return;
+                }
+
+                if (error.Value.Code is "E_BAD_TOPIC" or "E_BAD_MESSAGE" or "E_BAD_BODY" or "E_UNAUTHORIZED")
+                {
+                    // Another nsqd would refuse it just the same.
+                    throw new TmqProduceException($"nsqd {target} refused the message to {topic}: {error}.", topic, error.Value.Code, isTransient: false, mayHaveBeenWritten: false, null);
+                }
+
+                failures.Add($"{target}: {error}");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or NsqException or HttpRequestException or TaskCanceledException)
+            {
+                mayHaveBeenWritten |= ex is TimeoutException or TaskCanceledException;
+                last = ex;
+                failures.Add($"{target}: {ex.Message}");
+            }
+
+            if (i + 1 < targets)
+            {
+                NsqProducerLog.FailingOver(_logger, topic, target, failures[^1]);
+            }
+        }
+
+        throw new TmqProduceException(
+            $"No nsqd accepted the message to {topic}: {string.Join("; ", failures)}.",
+            topic,
+            "E_ALL_NSQD_FAILED",
+            isTransient: true,
+            mayHaveBeenWritten,
+            last);
+    }
+
+    private List<NsqAddress> Candidates(NsqAddress? preferred)
+    {
+        var start = Volatile.Read(ref _current);
+        var order = new List<NsqAddress>(_addresses.Length + 1);
+        if (preferred is { } first)
+        {
+            order.Add(first);
+        }
+
+        for (var i = 0; i < _addresses.Length; i++)
+        {
+            var address = _addresses[(start + i) % _addresses.Length];
+            if (!order.Contains(address))
+            {
+                order.Add(address);
+            }
+        }
+
+        return order;
+    }
+
+    private void Succeeded(string topic, int count, int index, bool sticky)
+    {
+        if (sticky && index > 0)
+        {
+            var targets = _options.Mode == NsqPublishMode.Tcp ? _addresses.Length : _http.Length;
+            Volatile.Write(ref _current, (Volatile.Read(ref _current) + index) % Math.Max(1, targets));
+        }
+
+        if (_metrics is { Sent.Enabled: true })
+        {
+            _metrics.Sent.Add(count, new KeyValuePair<string, object?>("messaging.destination.name", topic), new KeyValuePair<string, object?>("messaging.system", "nsq"));
+        }
+    }
+
+    /// <summary>Returns null on OK, or nsqd's error.</summary>
+    private async Task<NsqErrorFrame?> SendTcpAsync(NsqAddress address, Action<IBufferWriter<byte>> write, CancellationToken cancellationToken)
+    {
+        ProducerConnection connection;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (!_connections.TryGetValue(address, out connection!))
+            {
+                connection = new ProducerConnection(address, _connection);
+                _connections[address] = connection;
+            }
+        }
+
+        var answer = await connection.SendAsync(write, _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
+        return answer.IsOk ? null
+            : answer.Type == FrameType.Error ? NsqErrorFrame.Parse(answer.Data)
+            : new NsqErrorFrame("E_UNEXPECTED", $"answered \"{answer.Text}\" instead of OK");
+    }
+
+    private async Task<NsqErrorFrame?> SendHttpAsync(Uri nsqd, string path, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        using var content = new ReadOnlyMemoryContent(body);
+        using var response = await _httpClient!.PostAsync(new Uri(nsqd, path), content, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        // nsqd's HTTP errors are {"message":"E_..."} or a bare code.
+        var code = text.Contains("E_", StringComparison.Ordinal) ? text[text.IndexOf("E_", StringComparison.Ordinal)..].Split('"', ' ', '}')[0] : $"HTTP_{(int)response.StatusCode}";
+        return (int)response.StatusCode is >= 400 and < 500
+            ? new NsqErrorFrame(code.StartsWith("E_", StringComparison.Ordinal) ? code : "E_BAD_MESSAGE", text)
+            : new NsqErrorFrame(code, text);
+    }
+}
