@@ -17,7 +17,16 @@ internal sealed partial class DispatchEngine
             message.LastError = null;
             wake = ReleaseKeyLocked(message);
             capacity = LeaveBufferLocked(partition);
-            AdvanceLocked(partition);
+            if (_commitsPositions)
+            {
+                AdvanceLocked(partition);
+            }
+            else
+            {
+                partition.Outstanding.Remove(message);
+                message.Owner = null;
+            }
+
             _settled++;
         }
 

@@ -4,7 +4,8 @@ namespace Tmq.Dispatch;
 /// A partition's messages that are not yet committable, in offset order: a FIFO threaded through
 /// <see cref="TmqMessage.NextOutstanding"/>. Unlike an array-backed queue it keeps no capacity after
 /// a burst, so a partition costs nothing once its messages are done, however many partitions a
-/// consumer has seen.
+/// consumer has seen. Doubly linked: a transport that acknowledges each message (NSQ) takes a
+/// finished message out at once, so one slow message does not keep every later one alive.
 /// </summary>
 internal sealed class OutstandingQueue
 {
@@ -16,6 +17,7 @@ internal sealed class OutstandingQueue
     public void Enqueue(TmqMessage message)
     {
         message.NextOutstanding = null;
+        message.PrevOutstanding = _tail;
         if (_tail is null)
         {
             _head = message;
@@ -31,14 +33,35 @@ internal sealed class OutstandingQueue
     public TmqMessage Dequeue()
     {
         var first = _head ?? throw new InvalidOperationException("The queue is empty.");
-        _head = first.NextOutstanding;
-        if (_head is null)
+        Remove(first);
+        return first;
+    }
+
+    /// <summary>Unlinks <paramref name="message"/> wherever it is (it must be in this queue).</summary>
+    public void Remove(TmqMessage message)
+    {
+        var previous = message.PrevOutstanding;
+        var next = message.NextOutstanding;
+        if (previous is null)
         {
-            _tail = null;
+            _head = next;
+        }
+        else
+        {
+            previous.NextOutstanding = next;
         }
 
-        first.NextOutstanding = null;
-        return first;
+        if (next is null)
+        {
+            _tail = previous;
+        }
+        else
+        {
+            next.PrevOutstanding = previous;
+        }
+
+        message.NextOutstanding = null;
+        message.PrevOutstanding = null;
     }
 
     public Enumerator GetEnumerator() => new(_head);

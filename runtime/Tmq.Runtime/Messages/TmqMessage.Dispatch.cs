@@ -11,6 +11,7 @@ public sealed partial class TmqMessage
 
     /// <summary>The next message of the same partition in offset order (<see cref="OutstandingQueue"/>).</summary>
     internal TmqMessage? NextOutstanding;
+    internal TmqMessage? PrevOutstanding;
     internal PartitionState? Owner;
     internal KeyState? OrderKey;
     internal MessageState State;
