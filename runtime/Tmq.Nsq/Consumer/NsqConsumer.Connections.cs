@@ -77,7 +77,15 @@ internal sealed partial class NsqConsumer
                 NsqConsumerLog.ConnectionLost(_logger, _name, slot.ToString(), failure.Message, slot.Failures);
             }
 
+            // The drop may mean the nsqd left: lookupd is asked again while the reconnect waits,
+            // and an nsqd no lookupd lists any more is let go instead of reconnected.
             Repoll();
+            await Task.WhenAny(Task.Delay(ReconnectDelay(slot.Failures++), TimeProvider, token), slot.Unlisted).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+            {
+                return;
+            }
+
             lock (_slotsGate)
             {
                 if (!slot.Listed)
@@ -86,15 +94,6 @@ internal sealed partial class NsqConsumer
                     NsqConsumerLog.NsqdLeft(_logger, _name, slot.ToString());
                     return;
                 }
-            }
-
-            try
-            {
-                await Task.Delay(ReconnectDelay(slot.Failures++), TimeProvider, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }
@@ -242,7 +241,12 @@ internal sealed partial class NsqConsumer
             timeout.CancelAfter(NsqDefaults.LookupdTimeout);
             return await _settings.Lookupd!.LookupAsync(lookupd, _topic, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or FormatException or OperationCanceledException && !token.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopping.
+            return null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or FormatException or OperationCanceledException)
         {
             NsqConsumerLog.LookupdFailed(_logger, _name, lookupd.ToString(), ex.Message);
             return null;

@@ -5,6 +5,7 @@ internal sealed class NsqdSlot(NsqAddress address, int id)
 {
     private volatile NsqdSession? _session;
     private volatile bool _listed = true;
+    private volatile TaskCompletionSource _unlisted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public NsqAddress Address { get; } = address;
 
@@ -25,8 +26,22 @@ internal sealed class NsqdSlot(NsqAddress address, int id)
     public bool Listed
     {
         get => _listed;
-        set => _listed = value;
+        set
+        {
+            _listed = value;
+            if (!value)
+            {
+                _unlisted.TrySetResult();
+            }
+            else if (_unlisted.Task.IsCompleted)
+            {
+                _unlisted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
     }
+
+    /// <summary>Completes when <see cref="Listed"/> turns false: a reconnect wait ends early. Discovery is the only writer.</summary>
+    public Task Unlisted => _unlisted.Task;
 
     /// <summary>The RDY last sent on the current session. Under the consumer's RDY lock.</summary>
     public long Ready { get; set; }

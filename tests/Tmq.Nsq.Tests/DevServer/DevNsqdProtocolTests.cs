@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Tmq.Nsq.Protocol;
+using Tmq.Nsq.Tests.Fakes;
 
 namespace Tmq.Nsq.Tests.DevServer;
 
@@ -80,8 +81,8 @@ public sealed class DevNsqdProtocolTests
         await first.SubscribeAsync("orders", "search", ready: 10);
         await second.SubscribeAsync("orders", "audit", ready: 10);
 
-        await first.PublishAsync("orders", "a");
-        await first.PublishAsync("orders", "b");
+        await nsqd.PublishAsync("orders", "a"u8.ToArray());
+        await nsqd.PublishAsync("orders", "b"u8.ToArray());
 
         foreach (var client in new[] { first, second })
         {
@@ -215,6 +216,6 @@ public sealed class DevNsqdProtocolTests
 
         await client.DisposeAsync();
 
-        await Eventually.TrueAsync(() => nsqd.GetChannelStats("orders", "tail#ephemeral") is null);
+        await Eventually.TrueAsync(() => nsqd.GetChannelStats("orders", "tail#ephemeral") is null, "the ephemeral channel is deleted with its last client");
     }
 }

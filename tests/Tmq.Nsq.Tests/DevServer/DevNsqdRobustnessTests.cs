@@ -91,7 +91,7 @@ public sealed class DevNsqdRobustnessTests
             await hostile.SendRawAsync(garbage);
         }
 
-        await healthy.PublishAsync("orders", "fine");
+        await nsqd.PublishAsync("orders", "fine"u8.ToArray());
         Assert.Equal("fine", Encoding.UTF8.GetString((await healthy.ReadMessageAsync()).Body.Span));
     }
 

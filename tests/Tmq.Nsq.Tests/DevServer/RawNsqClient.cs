@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -16,9 +17,9 @@ internal sealed class RawNsqClient : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
+    private static readonly int FrameLimit = NsqWire.FrameLimit(NsqWire.DefaultMaxMessageBytes);
+
     private readonly Socket _socket;
-    private readonly byte[] _chunk = new byte[64 * 1024];
-    private byte[] _pending = [];
     private Stream _input;
     private Stream _output;
 
@@ -30,9 +31,6 @@ internal sealed class RawNsqClient : IAsyncDisposable
     }
 
     public NetworkStream Network { get; }
-
-    /// <summary>Bytes received and not yet read as frames (they must be none before an upgrade).</summary>
-    public int PendingBytes => _pending.Length;
 
     public static async Task<RawNsqClient> ConnectAsync(IPEndPoint endPoint, bool sendMagic = true)
     {
@@ -65,39 +63,42 @@ internal sealed class RawNsqClient : IAsyncDisposable
 
     public Task SendLineAsync(string line) => SendRawAsync(Encoding.ASCII.GetBytes(line + "\n"));
 
-    /// <summary>The next frame, heartbeats included; null when the server closed the connection.</summary>
+    /// <summary>
+    /// The next frame, heartbeats included; null when the server closed the connection. Reads
+    /// exactly one frame's bytes, never more, so that the streams can be swapped after any frame
+    /// (IDENTIFY's answer is followed by compressed or encrypted bytes).
+    /// </summary>
     public async Task<Frame?> ReadFrameAsync(TimeSpan? timeout = null)
     {
         using var cancel = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        while (true)
+        try
         {
-            var sequence = new ReadOnlySequence<byte>(_pending);
-            if (FrameReader.TryRead(ref sequence, NsqWire.FrameLimit(NsqWire.DefaultMaxMessageBytes), out var frame))
-            {
-                _pending = sequence.ToArray();
-                return frame;
-            }
-
-            int read;
-            try
-            {
-                read = await _input.ReadAsync(_chunk, cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"No frame within {timeout ?? DefaultTimeout}.");
-            }
-            catch (IOException)
-            {
-                return null; // reset by the server
-            }
-
-            if (read == 0)
+            var header = new byte[NsqWire.FrameHeaderBytes];
+            if (!await ReadExactlyAsync(header, cancel.Token))
             {
                 return null;
             }
 
-            _pending = [.. _pending, .. _chunk.AsSpan(0, read)];
+            var sequence = new ReadOnlySequence<byte>(header);
+            if (FrameReader.TryRead(ref sequence, FrameLimit, out var frame))
+            {
+                return frame;
+            }
+
+            var whole = new byte[NsqWire.FrameHeaderBytes + BinaryPrimitives.ReadInt32BigEndian(header) - 4];
+            header.CopyTo(whole, 0);
+            if (!await ReadExactlyAsync(whole.AsMemory(NsqWire.FrameHeaderBytes), cancel.Token))
+            {
+                return null;
+            }
+
+            sequence = new ReadOnlySequence<byte>(whole);
+            Assert.True(FrameReader.TryRead(ref sequence, FrameLimit, out frame));
+            return frame;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No frame within {timeout ?? DefaultTimeout}.");
         }
     }
 
@@ -169,6 +170,20 @@ internal sealed class RawNsqClient : IAsyncDisposable
     /// order, and this one (a PUB to a topic of its own) is answered.
     /// </summary>
     public Task BarrierAsync() => PublishAsync("barrier", "x");
+
+    /// <summary>False when the stream ends first; a reset counts as an end.</summary>
+    private async Task<bool> ReadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _input.ReadExactlyAsync(buffer, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException)
+        {
+            return false;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
