@@ -168,31 +168,46 @@ public sealed class NsqConsumerScriptedTests
         nsqd.IdentifyResponse = ScriptedNsqd.DefaultIdentifyResponse
             .Replace("\"msg_timeout\":60000", "\"msg_timeout\":3000", StringComparison.Ordinal)
             .Replace("\"max_msg_timeout\":900000", "\"max_msg_timeout\":9000", StringComparison.Ordinal);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var host = await NsqTestHost.StartAsync(Settings(nsqd), async (_, token) =>
+
+        // Ends the handler if an assertion fails first: with a fake clock the shutdown's drain would wait for it forever.
+        using var abandon = new CancellationTokenSource();
+        var host = await NsqTestHost.StartAsync(Settings(nsqd), async (_, token) =>
         {
+            started.TrySetResult();
             try
             {
-                await Task.Delay(Timeout.Infinite, token);
+                await Task.Delay(Timeout.Infinite, token).WaitAsync(abandon.Token);
             }
-            finally
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 cancelled.TrySetResult();
+                throw;
             }
         }, time);
-        await nsqd.WaitForCommandAsync("RDY", Wait);
-        await nsqd.Connections[0].SendMessageAsync("0000000000000001", "slow"u8.ToArray());
-
-        // nsqd would time the message out 3 s after delivery: it is TOUCHed every second.
-        for (var second = 1; second <= 4; second++)
+        try
         {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Eventually.TrueAsync(() => nsqd.Commands.Count(c => c.Name == "TOUCH") >= second, $"a TOUCH by second {second}");
-        }
+            await nsqd.WaitForCommandAsync("RDY", Wait);
+            await nsqd.Connections[0].SendMessageAsync("0000000000000001", "slow"u8.ToArray());
+            await started.Task.Within(Wait);
 
-        Assert.False(cancelled.Task.IsCompleted, "the handler still runs within max_msg_timeout");
-        time.Advance(TimeSpan.FromSeconds(5));
-        await cancelled.Task.Within(Wait);
+            // nsqd would time the message out 3 s after delivery: it is TOUCHed every second.
+            for (var second = 1; second <= 4; second++)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await nsqd.WaitUntilAsync(() => nsqd.Commands.Count(c => c.Line == "TOUCH 0000000000000001") >= second, Wait, $"a TOUCH by second {second}");
+            }
+
+            Assert.False(cancelled.Task.IsCompleted, "the handler still runs within max_msg_timeout");
+            time.Advance(TimeSpan.FromSeconds(5));
+            await cancelled.Task.Within(Wait);
+        }
+        finally
+        {
+            await abandon.CancelAsync();
+            await host.DisposeAsync();
+        }
     }
 
     [Fact]

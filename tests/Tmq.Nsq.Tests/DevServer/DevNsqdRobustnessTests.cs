@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Tmq.Nsq.Protocol;
 
 namespace Tmq.Nsq.Tests.DevServer;
 

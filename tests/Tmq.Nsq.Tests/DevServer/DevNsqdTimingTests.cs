@@ -37,6 +37,7 @@ public sealed class DevNsqdTimingTests
     {
         await using var nsqd = await StartAsync();
         await using var client = await ConsumerAsync(nsqd, msgTimeoutMs: 2000);
+        var publishedAt = _time.GetUtcNow();
         await nsqd.PublishAsync("orders", "x"u8.ToArray());
         var first = await client.ReadMessageAsync();
 
@@ -44,6 +45,7 @@ public sealed class DevNsqdTimingTests
 
         var second = await client.ReadMessageAsync();
         Assert.Equal((first.IdString, 2), (second.IdString, second.Attempts));
+        Assert.Equal((publishedAt - DateTimeOffset.UnixEpoch).Ticks * 100, second.TimestampNanoseconds);
         var stats = nsqd.GetChannelStats("orders", "audit")!;
         Assert.Equal((1, 0, 1), (stats.TimeoutCount, stats.RequeueCount, stats.InFlightCount));
     }
