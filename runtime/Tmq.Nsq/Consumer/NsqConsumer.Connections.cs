@@ -102,6 +102,7 @@ internal sealed partial class NsqConsumer
     private async Task<Exception?> RunSessionAsync(NsqdSlot slot, CancellationToken token)
     {
         var session = new NsqdSession(this, slot);
+        NsqConsumerLog.Connecting(_logger, _name, slot.ToString());
         try
         {
             var connection = await NsqConnection.ConnectAsync(slot.Address.Host, slot.Address.Port, _settings.Connection, session, token).ConfigureAwait(false);

@@ -37,4 +37,7 @@ internal static partial class NsqConsumerLog
 
     [LoggerMessage(3011, LogLevel.Information, "NSQ consumer {Consumer}: shut down.")]
     public static partial void Stopped(ILogger logger, string consumer);
+
+    [LoggerMessage(3012, LogLevel.Debug, "NSQ consumer {Consumer}: connecting to nsqd {Address}.")]
+    public static partial void Connecting(ILogger logger, string consumer, string address);
 }

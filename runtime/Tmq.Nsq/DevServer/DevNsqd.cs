@@ -31,16 +31,22 @@ public sealed class DevNsqd : IAsyncDisposable
         _tcp = tcp;
         _http = http;
         _lookupd = lookupd;
+
+        // Kept from the start: a stopped listener reports the port it was asked for (0), and a test
+        // that restarts a server on the same ports reads them after the stop.
+        TcpEndPoint = tcp.EndPoint;
+        HttpAddress = http.Address;
+        LookupdHttpAddress = lookupd.Address;
     }
 
-    /// <summary>Where clients connect for the NSQ TCP protocol (127.0.0.1). <value>Set by <see cref="StartAsync"/>.</value></summary>
-    public IPEndPoint TcpEndPoint => _tcp.EndPoint;
+    /// <summary>Where clients connect for the NSQ TCP protocol (127.0.0.1), also after <see cref="StopAsync"/>. <value>Set by <see cref="StartAsync"/>.</value></summary>
+    public IPEndPoint TcpEndPoint { get; }
 
     /// <summary>The base address of nsqd's HTTP API, e.g. <c>http://127.0.0.1:4151/</c>. <value>Set by <see cref="StartAsync"/>.</value></summary>
-    public Uri HttpAddress => _http.Address;
+    public Uri HttpAddress { get; }
 
     /// <summary>The base address of the nsqlookupd HTTP API, on its own port. <value>Set by <see cref="StartAsync"/>.</value></summary>
-    public Uri LookupdHttpAddress => _lookupd.Address;
+    public Uri LookupdHttpAddress { get; }
 
     /// <summary>Binds the ports and starts serving.</summary>
     /// <param name="options">Settings; null for nsqd's defaults on free ports. Read once: later changes have no effect.</param>
