@@ -127,7 +127,15 @@ internal sealed partial class NsqConnection : IAsyncDisposable
                 CertificateChainPolicy = configured?.CertificateChainPolicy,
                 RemoteCertificateValidationCallback = configured?.RemoteCertificateValidationCallback,
             };
-            await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Security.Authentication.AuthenticationException ex)
+            {
+                throw new NsqException("E_TLS_FAILED", $"TLS with nsqd at {Address} failed: {ex.Message}. If nsqd's certificate is signed by a private authority, set Nsq:TlsCaFile to that authority's PEM file.");
+            }
+
             _input = _output = tls;
             await ExpectOkAsync("the TLS upgrade", cancellationToken).ConfigureAwait(false);
         }

@@ -21,7 +21,7 @@ internal sealed partial class NsqConsumer
             var open = Slots().Where(static s => s.Session is { Partition: not null, Connection.IsClosed: false }).OrderBy(static s => s.Id).ToArray();
             var halted = _stopRequested || _full || _settings.LiveOptions().Paused || _settings.Status.HasStoppedPartitions;
             var limits = open.Select(static s => s.Session!.Connection!.Negotiated.MaxRdyCount).ToArray();
-            var targets = halted ? new long[open.Length] : Distribute(MaxInFlight, limits, _rotation);
+            var targets = halted ? new long[open.Length] : Distribute(BackoffLimit ?? MaxInFlight, limits, _rotation);
             for (var i = 0; i < open.Length; i++)
             {
                 var slot = open[i];

@@ -15,6 +15,11 @@ internal sealed partial class NsqConsumer
         if (outcome != MessageOutcome.Requeued)
         {
             session.Settle(message, null);
+            if (outcome == MessageOutcome.Handled)
+            {
+                Succeeded();
+            }
+
             return;
         }
 

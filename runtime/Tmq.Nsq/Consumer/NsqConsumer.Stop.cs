@@ -58,6 +58,7 @@ internal sealed partial class NsqConsumer
     {
         await StopAsync().ConfigureAwait(false);
         _rotationTimer?.Dispose();
+        _backoffTimer?.Dispose();
         _stopping.Dispose();
     }
 }

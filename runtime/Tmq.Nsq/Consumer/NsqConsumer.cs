@@ -71,6 +71,7 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
     /// <summary>Decides, for a failed message, whether its retry is a REQ (true) or waits in place holding its key (false).</summary>
     public bool RequeueRetry(TmqMessage message, TimeSpan delay)
     {
+        BackOff(delay);
         if (_settings.Options.Ordering != OrderingMode.Key || message.Key.IsEmpty)
         {
             return true;

@@ -40,4 +40,10 @@ internal static partial class NsqConsumerLog
 
     [LoggerMessage(3012, LogLevel.Debug, "NSQ consumer {Consumer}: connecting to nsqd {Address}.")]
     public static partial void Connecting(ILogger logger, string consumer, string address);
+
+    [LoggerMessage(3013, LogLevel.Warning, "NSQ consumer {Consumer}: a handler failed; backing off: no messages for {Seconds:0.###} s (Nsq:Backoff), then one at a time until one succeeds.")]
+    public static partial void BackingOff(ILogger logger, string consumer, double seconds);
+
+    [LoggerMessage(3014, LogLevel.Information, "NSQ consumer {Consumer}: a message succeeded after the backoff; taking messages at full rate again.")]
+    public static partial void BackoffEnded(ILogger logger, string consumer);
 }
