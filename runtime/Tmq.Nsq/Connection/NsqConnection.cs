@@ -224,21 +224,6 @@ internal sealed partial class NsqConnection : IAsyncDisposable
                 json.WriteNumber("msg_timeout", (long)msgTimeout.TotalMilliseconds);
             }
 
-            if (_settings.OutputBufferSize is { } bufferSize)
-            {
-                json.WriteNumber("output_buffer_size", bufferSize);
-            }
-
-            if (_settings.OutputBufferTimeout is { } bufferTimeout)
-            {
-                json.WriteNumber("output_buffer_timeout", (long)bufferTimeout.TotalMilliseconds);
-            }
-
-            if (_settings.SampleRate is { } sampleRate)
-            {
-                json.WriteNumber("sample_rate", sampleRate);
-            }
-
             json.WriteBoolean("tls_v1", _settings.Tls);
             json.WriteBoolean("snappy", _settings.Snappy);
             json.WriteBoolean("deflate", _settings.Deflate);

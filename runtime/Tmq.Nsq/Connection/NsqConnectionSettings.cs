@@ -20,12 +20,6 @@ internal sealed class NsqConnectionSettings
     /// <summary>Asked of nsqd for this connection; the answer (<see cref="IdentifyResponse.MsgTimeout"/>) is what counts.</summary>
     public TimeSpan? MsgTimeout { get; init; }
 
-    public int? OutputBufferSize { get; init; }
-
-    public TimeSpan? OutputBufferTimeout { get; init; }
-
-    public int? SampleRate { get; init; }
-
     /// <summary>Upgrade to TLS after IDENTIFY (<c>tls_v1</c>).</summary>
     public bool Tls { get; init; }
 
@@ -44,7 +38,7 @@ internal sealed class NsqConnectionSettings
     /// <summary>The largest message body accepted; a larger frame closes the connection.</summary>
     public int MaxMessageBytes { get; init; } = Protocol.NsqWire.DefaultMaxMessageBytes;
 
-    /// <summary>More IDENTIFY fields, passed as they are (strings, numbers and booleans as configured).</summary>
+    /// <summary>More IDENTIFY fields (output_buffer_size, output_buffer_timeout, sample_rate...), passed as they are.</summary>
     public IReadOnlyDictionary<string, string> Identify { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Connecting, the handshake and AUTH together.</summary>

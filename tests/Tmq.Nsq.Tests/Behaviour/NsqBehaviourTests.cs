@@ -202,6 +202,52 @@ public sealed class NsqBehaviourTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Brokers))]
+    public async Task Producer_HttpMode_PublishesThroughNsqdsHttpApi(string kind)
+    {
+        await using var broker = await TestBroker.StartAsync(kind);
+        await broker.CreateChannelAsync("orders", Channel);
+        await using var producer = new NsqProducer(new NsqProducerOptions { Mode = NsqPublishMode.Http, Http = [broker.HttpAddress.ToString()] }, "test", null, null);
+
+        await producer.SendAsync("orders", null, "one");
+        await producer.PublishAsync("orders", ["two"u8.ToArray(), "three"u8.ToArray()]);
+        await producer.PublishAsync("orders", "later"u8.ToArray(), TimeSpan.FromMilliseconds(200));
+
+        await EventuallyChannel(broker, c => c.Depth == 4, "three published now and one deferred");
+    }
+
+    [Theory]
+    [MemberData(nameof(Brokers))]
+    public async Task Producer_FirstNsqdStops_SendsFailOverToTheSecondAndNoneIsLost(string kind)
+    {
+        await using var first = await TestBroker.StartAsync(kind);
+        await using var second = await TestBroker.StartAsync(kind);
+        await first.CreateChannelAsync("orders", Channel);
+        await second.CreateChannelAsync("orders", Channel);
+        var options = new NsqProducerOptions { Nsqd = [first.TcpAddress, second.TcpAddress], PublishTimeout = TimeSpan.FromSeconds(2) };
+        await using var producer = new NsqProducer(options, "test", null, null);
+        for (var i = 0; i < 10; i++)
+        {
+            await producer.SendAsync("orders", null, $"a{i}");
+        }
+
+        await first.StopAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await producer.SendAsync("orders", null, $"b{i}");
+        }
+
+        var onSecond = await second.ChannelAsync("orders", Channel);
+        Assert.Equal(10, onSecond!.Depth);
+        if (kind == "real")
+        {
+            // A real nsqd keeps what it had: nothing sent before the stop is lost either.
+            await first.StartAgainAsync();
+            await EventuallyChannel(first, c => c.Depth == 10, "the first nsqd's messages survived its restart");
+        }
+    }
+
     private readonly TaskCompletionSource<TmqMessage> Received = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static async Task<bool> LookupFinds(TestBroker broker)
