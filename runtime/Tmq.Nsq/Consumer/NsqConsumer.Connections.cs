@@ -17,18 +17,17 @@ internal sealed partial class NsqConsumer
         _settings.Status.Running = true;
         _settings.Status.Paused = _settings.Options.Paused;
         _rotationTimer = TimeProvider.CreateTimer(static s => ((NsqConsumer)s!).Rotate(), this, NsqDefaults.RdyRotateInterval, NsqDefaults.RdyRotateInterval);
-        if (_settings.Lookupd is not null)
-        {
-            _discovery = Task.Run(DiscoverAsync);
-            return;
-        }
-
         foreach (var text in _settings.Options.Nsq.Nsqd)
         {
             if (NsqAddress.TryParse(text, out var address))
             {
-                AddSlot(address);
+                AddSlot(address, configured: true);
             }
+        }
+
+        if (_settings.Lookupd is not null)
+        {
+            _discovery = Task.Run(DiscoverAsync);
         }
     }
 
@@ -40,7 +39,7 @@ internal sealed partial class NsqConsumer
         }
     }
 
-    private void AddSlot(NsqAddress address)
+    private void AddSlot(NsqAddress address, bool configured = false)
     {
         lock (_slotsGate)
         {
@@ -55,7 +54,7 @@ internal sealed partial class NsqConsumer
                 return;
             }
 
-            var slot = new NsqdSlot(address, _nextSlotId++);
+            var slot = new NsqdSlot(address, _nextSlotId++) { Configured = configured };
             _slots[address] = slot;
             slot.Loop = Task.Run(() => RunSlotAsync(slot));
         }
@@ -210,7 +209,7 @@ internal sealed partial class NsqConsumer
                 AddSlot(address);
             }
 
-            foreach (var slot in Slots().Where(s => !listed.Contains(s.Address)))
+            foreach (var slot in Slots().Where(s => !s.Configured && !listed.Contains(s.Address)))
             {
                 slot.Listed = false;
             }

@@ -43,6 +43,9 @@ internal sealed class NsqdSlot(NsqAddress address, int id)
     /// <summary>Completes when <see cref="Listed"/> turns false: a reconnect wait ends early. Discovery is the only writer.</summary>
     public Task Unlisted => _unlisted.Task;
 
+    /// <summary>Named in Nsq:Nsqd: consumed whatever lookupd says.</summary>
+    public bool Configured { get; init; }
+
     /// <summary>The RDY last sent on the current session. Under the consumer's RDY lock.</summary>
     public long Ready { get; set; }
 

@@ -6,11 +6,11 @@ public sealed class NsqConsumerSettings : NsqClientSettings
     /// <summary>
     /// nsqlookupd HTTP addresses (e.g. <c>http://nsqlookupd-1:4161</c>); every nsqd that any of them
     /// lists for the topic is consumed, found again every <see cref="LookupdPollInterval"/> and when a
-    /// connection drops. Either this or <see cref="Nsqd"/>. <value>Defaults to empty.</value>
+    /// connection drops. This, <see cref="Nsqd"/>, or both. <value>Defaults to empty.</value>
     /// </summary>
     public List<string> Lookupd { get; set; } = [];
 
-    /// <summary>Fixed nsqd TCP addresses (<c>host:4150</c>), used when no lookupd is set. <value>Defaults to empty.</value></summary>
+    /// <summary>Fixed nsqd TCP addresses (<c>host:4150</c>), consumed whatever lookupd says (with lookupd, in addition to what it lists). <value>Defaults to empty.</value></summary>
     public List<string> Nsqd { get; set; } = [];
 
     /// <summary>

@@ -75,6 +75,27 @@ public sealed class LookupdDiscoveryTests
         await a.WaitUntilAsync(() => a.Commands.Count(c => c.Name == "SUB") == 2, Wait, "the consumer reconnects to the nsqd lookupd listed last");
     }
 
+    [Fact]
+    public async Task Discover_FixedNsqdBesideLookupd_ConsumesBothAndKeepsTheFixedOneWhateverLookupdSays()
+    {
+        await using var fixedNsqd = ScriptedNsqd.Start();
+        await using var listed = ScriptedNsqd.Start();
+        await using var lookupd = ScriptedLookupd.Start();
+        lookupd.List(listed.EndPoint.Port);
+        var settings = Settings(lookupd);
+        settings["Consumers:main:Nsq:Nsqd:0"] = $"127.0.0.1:{fixedNsqd.EndPoint.Port}";
+        await using var host = await NsqTestHost.StartAsync(settings, static (_, _) => Task.CompletedTask);
+        await fixedNsqd.WaitForCommandAsync("SUB", Wait);
+        await listed.WaitForCommandAsync("SUB", Wait);
+
+        lookupd.List();
+        var asked = lookupd.Lookups;
+        fixedNsqd.AbortConnections();
+        await Eventually.TrueAsync(() => lookupd.Lookups > asked, "the dropped connection triggers a lookup");
+
+        await fixedNsqd.WaitUntilAsync(() => fixedNsqd.Commands.Count(c => c.Name == "SUB") == 2, Wait, "the configured nsqd is reconnected although no lookupd lists it");
+    }
+
     private static Dictionary<string, string?> Settings(params ScriptedLookupd[] lookupd)
     {
         var settings = new Dictionary<string, string?>();

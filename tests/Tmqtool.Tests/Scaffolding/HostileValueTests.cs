@@ -32,7 +32,7 @@ public sealed class HostileValueTests
         var consumer = appsettings.RootElement.GetProperty("Tmq").GetProperty("Consumers").GetProperty("main");
         Assert.Equal(Hostile, appsettings.RootElement.GetProperty("Tmq").GetProperty("Service").GetString());
         Assert.Equal(Hostile, consumer.GetProperty("Topic").GetString());
-        Assert.Equal(Hostile, consumer.GetProperty("Group").GetString());
+        Assert.Equal(Hostile, consumer.GetProperty(type == MqType.Kafka ? "Group" : "Channel").GetString());
         Assert.Equal(Hostile, consumer.GetProperty("DeadLetter").GetProperty("Topic").GetString());
 
         using var dashboard = JsonDocument.Parse(files["monitoring/grafana-dashboard.json"]);
