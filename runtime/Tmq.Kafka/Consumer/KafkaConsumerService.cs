@@ -127,22 +127,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
 
         _loop = loop;
 
-        // Live options: a change that fails validation never reaches here (the monitor rejects
-        // it), so the consumer keeps its last valid settings.
-        _optionsChanges = monitor.OnChange((changed, changedName) =>
-        {
-            if (changedName == _name)
-            {
-                if (changed.Retry.Describe() is var retry && retry != _current.Retry.Describe())
-                {
-                    Log.RetryChanged(logger, _name, retry);
-                }
-
-                _current = changed;
-                _engine.SetConcurrency(changed.Concurrency);
-                _loop.OptionsChanged();
-            }
-        });
+        _optionsChanges = LiveConsumerOptions.Watch(monitor, _name, logger, () => _current, changed => _current = changed, _engine, _loop.OptionsChanged);
         _rejectedChanges = LiveOptionsWatch.Start<KafkaConsumerOptions>(_services, _name, logger);
         _gauges = metrics.Register(_loop);
         _engine.Start();

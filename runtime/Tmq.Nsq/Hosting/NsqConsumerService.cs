@@ -99,20 +99,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
             Metrics = metrics,
         });
 
-        _optionsChanges = monitor.OnChange((changed, changedName) =>
-        {
-            if (changedName == _name)
-            {
-                if (changed.Retry.Describe() is var retry && retry != _current.Retry.Describe())
-                {
-                    Log.RetryChanged(logger, _name, retry);
-                }
-
-                _current = changed;
-                _engine.SetConcurrency(changed.Concurrency);
-                _consumer.OptionsChanged();
-            }
-        });
+        _optionsChanges = LiveConsumerOptions.Watch(monitor, _name, logger, () => _current, changed => _current = changed, _engine, _consumer.OptionsChanged);
         _rejectedChanges = LiveOptionsWatch.Start<NsqConsumerOptions>(_services, _name, logger);
         _gauges = metrics.Register(_consumer);
         _engine.Start();
