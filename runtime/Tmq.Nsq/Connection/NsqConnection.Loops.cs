@@ -20,41 +20,53 @@ internal sealed partial class NsqConnection
 
     private async Task RunAsync()
     {
-        var reading = Task.Run(ReadLoopAsync);
-        var writing = Task.Run(WriteLoopAsync);
-        var first = await Task.WhenAny(reading, writing).ConfigureAwait(false);
-        var error = await first.ConfigureAwait(false);
-        Close(error);
-        var other = await (first == reading ? writing : reading).ConfigureAwait(false);
-        error ??= other;
-        _heartbeatCheck?.Dispose();
-        lock (_sendGate)
+        Exception? error = null;
+        try
         {
-            _drained?.TrySetResult();
-        }
+            var reading = Task.Run(ReadLoopAsync);
+            var writing = Task.Run(WriteLoopAsync);
+            var first = await Task.WhenAny(reading, writing).ConfigureAwait(false);
+            error = await first.ConfigureAwait(false);
+            Close(error);
+            var other = await (first == reading ? writing : reading).ConfigureAwait(false);
+            error ??= other;
+            _heartbeatCheck?.Dispose();
+            lock (_sendGate)
+            {
+                _drained?.TrySetResult();
+            }
 
-        await _input.DisposeAsync().ConfigureAwait(false);
-        if (!ReferenceEquals(_input, _output))
+            await DisposeStreamsAsync().ConfigureAwait(false);
+        }
+        finally
         {
+            // Whatever failed above, the socket goes and the owner hears of the close exactly once.
+            _socket.Dispose();
+            _closing.Dispose();
             try
+            {
+                _handler.OnClosed(this, error);
+            }
+            catch (Exception ex)
+            {
+                NsqLog.HandlerFailed(_settings.Logger, ex, Address, nameof(INsqConnectionHandler.OnClosed));
+            }
+        }
+    }
+
+    private async Task DisposeStreamsAsync()
+    {
+        try
+        {
+            await _input.DisposeAsync().ConfigureAwait(false);
+            if (!ReferenceEquals(_input, _output))
             {
                 await _output.DisposeAsync().ConfigureAwait(false);
             }
-            catch (IOException)
-            {
-                // A compressing stream flushes its tail on dispose; the socket is already gone.
-            }
         }
-
-        _socket.Dispose();
-        _closing.Dispose();
-        try
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
         {
-            _handler.OnClosed(this, error);
-        }
-        catch (Exception ex)
-        {
-            NsqLog.HandlerFailed(_settings.Logger, ex, Address, nameof(INsqConnectionHandler.OnClosed));
+            // A compressing stream flushes its tail on dispose; the socket is already gone.
         }
     }
 

@@ -10,6 +10,7 @@ internal sealed partial class NsqConsumer
     private TaskCompletionSource _repoll = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _discovery = Task.CompletedTask;
     private int _nextSlotId;
+    private int _connected;
 
     public void Start(Dispatch.DispatchEngine engine)
     {
@@ -126,10 +127,13 @@ internal sealed partial class NsqConsumer
             slot.Session = session;
             slot.Ready = 0;
             slot.Failures = 0;
-            _settings.Status.Assigned++;
+            _settings.Status.Assigned = Interlocked.Increment(ref _connected);
             NsqConsumerLog.Connected(_logger, _name, slot.ToString(), connection.Negotiated.Version, connection.Negotiated.MsgTimeout.TotalSeconds, connection.Negotiated.MaxRdyCount);
             UpdateReady();
-            return await session.Closed.ConfigureAwait(false);
+
+            // Closed by nsqd or a failure, or by the shutdown (which closes every open session, or,
+            // for one that opened while it took its list, cancels the token).
+            return await session.Closed.WaitAsync(token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -150,7 +154,7 @@ internal sealed partial class NsqConsumer
         if (ReferenceEquals(slot.Session, session))
         {
             slot.Session = null;
-            _settings.Status.Assigned--;
+            _settings.Status.Assigned = Interlocked.Decrement(ref _connected);
         }
 
         if (session.Connection is { } connection)

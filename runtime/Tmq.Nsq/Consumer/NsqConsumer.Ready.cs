@@ -78,12 +78,13 @@ internal sealed partial class NsqConsumer
         lock (_readyGate)
         {
             count = Slots().Count(static s => s.Session is { Partition: not null });
-            if (count == 0 || MaxInFlight % count == 0)
+            var limit = BackoffLimit ?? MaxInFlight;
+            if (count == 0 || limit == 0 || limit % count == 0)
             {
                 return;
             }
 
-            _rotation = (_rotation + (MaxInFlight % count)) % count;
+            _rotation = (_rotation + (limit % count)) % count;
         }
 
         UpdateReady();

@@ -48,16 +48,17 @@ internal sealed partial class NsqConsumer
             return;
         }
 
-        bool full;
+        bool changed;
         lock (_enqueueGate)
         {
             DrainOverflowLocked(engine);
-            full = !engine.HasCapacity;
+            var full = !engine.HasCapacity;
+            changed = _full != full;
+            _full = full;
         }
 
-        if (_full != full)
+        if (changed)
         {
-            _full = full;
             UpdateReady();
         }
     }

@@ -17,7 +17,10 @@ internal sealed partial class NsqConsumer
                 goto Wait;
             }
 
-            _stopRequested = true;
+            lock (_enqueueGate)
+            {
+                _stopRequested = true;
+            }
         }
 
         try
@@ -37,8 +40,8 @@ internal sealed partial class NsqConsumer
                 }
             }
 
-            var closing = Slots().Select(static s => s.Session?.Connection).OfType<Connection.NsqConnection>()
-                .Select(static c => c.CloseAfterFlushAsync(NsqDefaults.CloseFlushTimeout));
+            var closing = Slots().Select(static s => s.Session).OfType<NsqdSession>()
+                .Select(s => s.CloseAsync(NsqDefaults.CloseFlushTimeout, TimeProvider));
             await Task.WhenAll(closing).ConfigureAwait(false);
             await _stopping.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(Slots().Select(static s => s.Loop).Append(_discovery)).ConfigureAwait(false);

@@ -106,12 +106,13 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
         }
 
         var engine = _engine!;
-        bool full;
+        bool filled;
         lock (_enqueueGate)
         {
+            // _stopRequested is set under this lock too, so a message either enters the engine
+            // before its shutdown closes the partitions, or is handed back here.
             if (partition.Closing || _stopRequested)
             {
-                // Shutting down or the connection is going: hand it back at once.
                 session.Settle(message, 0);
                 return;
             }
@@ -127,12 +128,14 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
                 _overflow.Enqueue((session, partition, message));
             }
 
-            full = !engine.HasCapacity;
+            // Decided under the lock that OnCapacityAvailable takes too: set outside it, a capacity
+            // signal in between would be lost and RDY would stay 0 for good.
+            filled = !engine.HasCapacity && !_full;
+            _full |= filled;
         }
 
-        if (full && !_full)
+        if (filled)
         {
-            _full = true;
             UpdateReady();
         }
     }

@@ -18,6 +18,7 @@ internal sealed class NsqdSession : INsqConnectionHandler, IDisposable
     private readonly Dictionary<long, InFlight> _inFlight = [];
     private readonly TaskCompletionSource<Frame> _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closeWait = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ExpiryTokens? _expiry;
     private ITimer? _touchTimer;
     private long _nextOffset;
@@ -79,6 +80,12 @@ internal sealed class NsqdSession : INsqConnectionHandler, IDisposable
 
     public void OnResponse(NsqConnection connection, Frame frame)
     {
+        if (frame.IsCloseWait)
+        {
+            _closeWait.TrySetResult();
+            return;
+        }
+
         if (!_subscribed.Task.IsCompleted)
         {
             _subscribed.TrySetResult(frame);
@@ -89,6 +96,31 @@ internal sealed class NsqdSession : INsqConnectionHandler, IDisposable
     {
         _subscribed.TrySetException(error ?? new IOException($"nsqd at {connection.Address} closed the connection before it answered SUB."));
         _closed.TrySetResult(error);
+        _closeWait.TrySetResult();
+    }
+
+    /// <summary>
+    /// Shutdown's goodbye after CLS: waits (within <paramref name="timeout"/>) for CLOSE_WAIT, after
+    /// which nsqd sends nothing more, so every message it sent before has been handed back; then
+    /// writes what is queued (those REQs, the last FINs) and closes.
+    /// </summary>
+    public async Task CloseAsync(TimeSpan timeout, TimeProvider time)
+    {
+        if (Connection is not { } connection)
+        {
+            return;
+        }
+
+        try
+        {
+            await _closeWait.Task.WaitAsync(timeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // nsqd did not answer CLS: close regardless; what it still holds times out there.
+        }
+
+        await connection.CloseAfterFlushAsync(timeout).ConfigureAwait(false);
     }
 
     /// <summary>Records a delivered message. Read loop only.</summary>

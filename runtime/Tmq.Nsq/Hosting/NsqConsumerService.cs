@@ -87,7 +87,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
         {
             Name = _name,
             Handler = _handlerFactory(_services),
-            DeadLetters = new NsqDeadLetterSink(_deadLetterProducer),
+            DeadLetters = new NsqDeadLetterSink(_deadLetterProducer, nsq.MaxMessageBytes),
             Transport = _consumer,
             Options = () => _current,
             Group = channel,
@@ -161,9 +161,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
             DeflateLevel = nsq.DeflateLevel,
             AuthSecret = nsq.AuthSecret,
             ConnectTimeout = nsq.ConnectTimeout,
-
-            // A dead letter holds the whole original plus its metadata; nsqd's own limit decides.
-            MaxMessageBytes = int.MaxValue,
+            MaxMessageBytes = nsq.MaxMessageBytes,
         };
         return producer;
     }

@@ -48,7 +48,7 @@ public sealed partial class NsqProducer
             }
             catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or NsqException or HttpRequestException or TaskCanceledException)
             {
-                mayHaveBeenWritten |= ex is TimeoutException or TaskCanceledException;
+                mayHaveBeenWritten |= ex is TimeoutException or TaskCanceledException or Producer.AnswerLostException;
                 last = ex;
                 failures.Add($"{target}: {ex.Message}");
             }

@@ -291,6 +291,27 @@ public sealed class NsqConsumerScriptedTests
     }
 
     [Fact]
+    public async Task MaxAttempts_DeadLetterOverMaxMessageBytes_DropsTheStackAndMessageButKeepsWhereItCameFrom()
+    {
+        await using var nsqd = ScriptedNsqd.Start();
+        var settings = Settings(nsqd);
+        settings["Consumers:main:Retry:MaxAttempts"] = "1";
+        settings["Consumers:main:Nsq:MaxMessageBytes"] = "1500";
+        await using var host = await NsqTestHost.StartAsync(settings, static (_, _) => throw new InvalidOperationException(new string('x', 1000)));
+        await nsqd.WaitForCommandAsync("RDY", Wait);
+
+        await nsqd.Connections[0].SendMessageAsync("0000000000000009", new byte[1000]);
+
+        var pub = await nsqd.WaitForCommandAsync("PUB", Wait);
+        await nsqd.WaitForCommandAsync("FIN", Wait);
+        Assert.True(pub.Body!.Length <= 1500);
+        Assert.True(TmqEnvelope.TryUnwrap(pub.Body, out _, out var headers, out var body));
+        Assert.Equal(1000, body.Length);
+        Assert.Equal("0000000000000009", headers.GetString(DeadLetterHeaders.OriginalOffset));
+        Assert.Null(headers.GetString(DeadLetterHeaders.Stack));
+    }
+
+    [Fact]
     public async Task Reconnect_NsqdGoneAndBack_SubscribesAgain()
     {
         await using var nsqd = ScriptedNsqd.Start();

@@ -113,6 +113,32 @@ public sealed class NsqProducerScriptedTests
         await silent.Connections[0].Closed.Within(Wait);
     }
 
+    [Fact]
+    public async Task SendAsync_ConnectionDropsBeforeTheAnswer_SaysItMayHaveBeenWrittenAndTheNextSendUsesAFreshConnection()
+    {
+        await using var nsqd = ScriptedNsqd.Start();
+        var first = true;
+        nsqd.Script = (connection, command) =>
+        {
+            if (command.Name == "PUB" && first)
+            {
+                first = false;
+                connection.Abort();
+                return Task.FromResult(true);
+            }
+
+            return Task.FromResult(false);
+        };
+        await using var producer = Producer(nsqd);
+
+        var error = await Assert.ThrowsAsync<TmqProduceException>(() => producer.SendAsync("orders", null, "lost?"));
+        await producer.SendAsync("orders", null, "second").Within(Wait);
+
+        Assert.True(error.MayHaveBeenWritten);
+        Assert.Equal(2, nsqd.ConnectionsAccepted);
+        Assert.Equal("second", nsqd.Commands.Last(c => c.Name == "PUB").BodyText);
+    }
+
     [Theory]
     [InlineData("bad topic!", "m", "E_BAD_TOPIC")]
     [InlineData("orders", "", "E_BAD_MESSAGE")]
