@@ -8,26 +8,34 @@ namespace Tmq.Nsq;
 // Sending one command to the first nsqd that accepts it.
 public sealed partial class NsqProducer
 {
-    private async Task SendAsync(NsqAddress? preferred, string topic, int count, Action<IBufferWriter<byte>> write, string httpPath, ReadOnlyMemory<byte> httpBody, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one command to the first nsqd that accepts it. <paramref name="http"/> makes the HTTP
+    /// path and body, only in HTTP mode (an MPUB's HTTP body is a copy of every message).
+    /// </summary>
+    private async Task SendAsync(NsqAddress? preferred, string topic, int count, Action<IBufferWriter<byte>> write, Func<(string Path, ReadOnlyMemory<byte> Body)> http, CancellationToken cancellationToken)
     {
-        var failures = new List<string>();
-        var mayHaveBeenWritten = false;
-        Exception? last = null;
-        var targets = _options.Mode == NsqPublishMode.Http ? _http.Length : Candidates(preferred).Count;
+        var tcp = _options.Mode == NsqPublishMode.Tcp;
+        var candidates = tcp ? Candidates(preferred) : null;
+        var targets = candidates?.Count ?? _http.Length;
         if (targets == 0)
         {
-            throw new TmqProduceException($"No nsqd to publish {topic} to: set Tmq:Producer:{(_options.Mode == NsqPublishMode.Http ? "Http" : "Nsqd")}.", topic, "E_NO_NSQD", isTransient: false, mayHaveBeenWritten: false, null);
+            throw new TmqProduceException($"No nsqd to publish {topic} to: set Tmq:Producer:{(tcp ? "Nsqd" : "Http")}.", topic, "E_NO_NSQD", isTransient: false, mayHaveBeenWritten: false, null);
         }
 
-        var candidates = _options.Mode == NsqPublishMode.Tcp ? Candidates(preferred) : [];
+        var request = tcp ? default : http();
+        List<string>? failures = null;
+        var mayHaveBeenWritten = false;
+        Exception? last = null;
+        var start = Volatile.Read(ref _current);
         for (var i = 0; i < targets; i++)
         {
-            var target = _options.Mode == NsqPublishMode.Tcp ? candidates[i].ToString() : _http[(Volatile.Read(ref _current) + i) % _http.Length].ToString();
+            string Target() => tcp ? candidates![i].ToString() : _http[(start + i) % _http.Length].ToString();
+            string failure;
             try
             {
-                var error = _options.Mode == NsqPublishMode.Tcp
-                    ? await SendTcpAsync(candidates[i], write, cancellationToken).ConfigureAwait(false)
-                    : await SendHttpAsync(_http[(Volatile.Read(ref _current) + i) % _http.Length], httpPath, httpBody, cancellationToken).ConfigureAwait(false);
+                var error = tcp
+                    ? await SendTcpAsync(candidates![i], write, cancellationToken).ConfigureAwait(false)
+                    : await SendHttpAsync(_http[(start + i) % _http.Length], request.Path, request.Body, cancellationToken).ConfigureAwait(false);
                 if (error is null)
                 {
                     Succeeded(topic, count, i, preferred is null);
@@ -37,10 +45,10 @@ public sealed partial class NsqProducer
                 if (error.Value.Code is "E_BAD_TOPIC" or "E_BAD_MESSAGE" or "E_BAD_BODY" or "E_UNAUTHORIZED")
                 {
                     // Another nsqd would refuse it just the same.
-                    throw new TmqProduceException($"nsqd {target} refused the message to {topic}: {error}.", topic, error.Value.Code, isTransient: false, mayHaveBeenWritten: false, null);
+                    throw new TmqProduceException($"nsqd {Target()} refused the message to {topic}: {error}.", topic, error.Value.Code, isTransient: false, mayHaveBeenWritten: false, null);
                 }
 
-                failures.Add($"{target}: {error}");
+                failure = $"{Target()}: {error}";
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -50,17 +58,18 @@ public sealed partial class NsqProducer
             {
                 mayHaveBeenWritten |= ex is TimeoutException or TaskCanceledException or Producer.AnswerLostException;
                 last = ex;
-                failures.Add($"{target}: {ex.Message}");
+                failure = $"{Target()}: {ex.Message}";
             }
 
+            (failures ??= []).Add(failure);
             if (i + 1 < targets)
             {
-                NsqProducerLog.FailingOver(_logger, topic, target, failures[^1]);
+                NsqProducerLog.FailingOver(_logger, topic, Target(), failure);
             }
         }
 
         throw new TmqProduceException(
-            $"No nsqd accepted the message to {topic}: {string.Join("; ", failures)}.",
+            $"No nsqd accepted the message to {topic}: {string.Join("; ", failures!)}.",
             topic,
             "E_ALL_NSQD_FAILED",
             isTransient: true,

@@ -100,8 +100,8 @@ public sealed partial class NsqProducer : ITmqProducer, IAsyncDisposable
         Check(topic, body);
         var delay = (long)Math.Max(0, defer.TotalMilliseconds);
         return delay > 0
-            ? SendAsync(null, topic, 1, output => Command.Dpub(output, topic, delay, body.Span), $"pub?topic={Uri.EscapeDataString(topic)}&defer={delay}", body, cancellationToken)
-            : SendAsync(null, topic, 1, output => Command.Pub(output, topic, body.Span), $"pub?topic={Uri.EscapeDataString(topic)}", body, cancellationToken);
+            ? SendAsync(null, topic, 1, output => Command.Dpub(output, topic, delay, body.Span), () => ($"pub?topic={Uri.EscapeDataString(topic)}&defer={delay}", body), cancellationToken)
+            : SendAsync(null, topic, 1, output => Command.Pub(output, topic, body.Span), () => ($"pub?topic={Uri.EscapeDataString(topic)}", body), cancellationToken);
     }
 
     /// <summary>Publishes several bodies as they are in one MPUB: nsqd accepts all of them or none.</summary>
@@ -119,14 +119,14 @@ public sealed partial class NsqProducer : ITmqProducer, IAsyncDisposable
             Check(topic, body);
         }
 
-        return SendAsync(null, topic, bodies.Count, output => Command.Mpub(output, topic, bodies), $"mpub?topic={Uri.EscapeDataString(topic)}&binary=true", MpubHttpBody(bodies), cancellationToken);
+        return SendAsync(null, topic, bodies.Count, output => Command.Mpub(output, topic, bodies), () => ($"mpub?topic={Uri.EscapeDataString(topic)}&binary=true", MpubHttpBody(bodies)), cancellationToken);
     }
 
     /// <summary>Publishes to <paramref name="preferred"/> first (a dead letter goes back to the nsqd its message came from), then the configured nsqd.</summary>
     internal Task PublishToAsync(NsqAddress? preferred, string topic, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         Check(topic, body);
-        return SendAsync(preferred, topic, 1, output => Command.Pub(output, topic, body.Span), $"pub?topic={Uri.EscapeDataString(topic)}", body, cancellationToken);
+        return SendAsync(preferred, topic, 1, output => Command.Pub(output, topic, body.Span), () => ($"pub?topic={Uri.EscapeDataString(topic)}", body), cancellationToken);
     }
 
     private void Check(string topic, ReadOnlyMemory<byte> body)

@@ -1,0 +1,180 @@
+namespace Tmq.Benchmarks;
+
+/// <summary>
+/// <c>nsq</c>: the project's NSQ producer and consumer against one nsqd, 200-byte messages, with
+/// NSQ's own Go tools (bench_writer, bench_reader) on the same nsqd in the same sitting as the baseline.
+/// Publish: MPUB batches of 200 from a few concurrent publishers (what bench_writer sends), and single
+/// PUBs from many concurrent senders. Consume: <c>AddTmqNsqConsumer</c> in a generic host (no-op handler,
+/// MaxInFlight 2,500, default Concurrency) draining an N-message backlog, Ordering None and Key.
+/// Memory: the consumer process's peak draining 1,000,000 vs 250,000 messages (<see cref="NsqMemoryBenchmark"/>).
+/// </summary>
+/// <remarks>
+/// Options: <c>--messages</c> (1,000,000 per publish and consume run), <c>--nsqd host:port</c> and
+/// <c>--nsqd-http URL</c> (an nsqd already running; default: nsqd from the Go tools' folder, else the
+/// in-process dev nsqd), <c>--go-bench DIR</c> (default /opt/nsq/bin when it exists), <c>--runfor</c>
+/// (10s, each Go tool run), <c>--publishers</c> (4), <c>--senders</c> (128), <c>--warmup</c> (50,000,
+/// not reported), <c>--small</c>/<c>--large</c> (250,000/1,000,000). Order: publish, bench_writer,
+/// consume, bench_reader, memory, so that each pair runs close together. Every topic gets its channel
+/// before publishing, as bench_writer's topic does, so messages flow to the channel (and, past nsqd's
+/// 10,000-message memory queue, to its disk queue) while they are published; after each publish run
+/// the next step waits until nsqd has moved all of it from the topic's queue into the channel.
+/// </remarks>
+internal static class NsqBenchmark
+{
+    /// <summary>bench_reader's default <c>--rdy</c>; the consumer's MaxInFlight in every run here.</summary>
+    public const int MaxInFlight = 2_500;
+
+    private const string GoTopic = "bench-go";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var messages = Args.Int(args, "--messages", 1_000_000);
+        var publishers = Args.Int(args, "--publishers", 4);
+        var senders = Args.Int(args, "--senders", 128);
+        var warmup = Args.Int(args, "--warmup", 50_000);
+        var small = Args.Int(args, "--small", 250_000);
+        var large = Args.Int(args, "--large", 1_000_000);
+        var runfor = Args.Text(args, "--runfor") ?? "10s";
+        GoNsqBench.ParseDuration(runfor);
+        var timeout = TimeSpan.FromMinutes(5);
+        var (goBench, goMissing) = GoNsqBench.Locate(Args.Text(args, "--go-bench"));
+
+        KafkaBench.PrintLoad("nsq.start");
+        await using var server = await NsqServer.StartAsync(Args.Text(args, "--nsqd"), Args.Text(args, "--nsqd-http"), goBench);
+        var nsqd = server.TcpAddress;
+        Console.WriteLine($"nsq.nsqd: {server.Description}");
+        Console.WriteLine($"nsq.messages: {messages} x {NsqRuns.MessageSize} B per run");
+        var plain = new[] { NsqRuns.PlainBody() };
+        var keyed = NsqRuns.KeyedBodies();
+
+        await using var producer = NsqRuns.Producer(nsqd);
+        if (warmup > 0)
+        {
+            // JIT, pools and the producer's connection; not reported.
+            await server.CreateAsync("bench-warmup", NsqRuns.Channel);
+            await NsqRuns.PublishBatchesAsync(server, producer, "bench-warmup", warmup, publishers, plain);
+            await NsqRuns.PublishSinglesAsync(server, producer, "bench-warmup", warmup / 10, senders, keyed);
+            await server.SettleAsync("bench-warmup");
+            await NsqRuns.ConsumeAsync(server, nsqd, "bench-warmup", warmup + (warmup / 10), "None", MaxInFlight, timeout);
+            await server.DeleteAsync("bench-warmup");
+        }
+
+        await server.CreateAsync("bench-mpub", NsqRuns.Channel);
+        var mpub = await NsqRuns.PublishBatchesAsync(server, producer, "bench-mpub", messages, publishers, plain);
+        Print("nsq.publish.mpub", mpub, $"MPUB batches of {NsqRuns.BatchSize}, {publishers} concurrent publishers on the producer's one connection", server, await server.SettleAsync("bench-mpub"));
+        await server.CreateAsync("bench-pub", NsqRuns.Channel);
+        var pub = await NsqRuns.PublishSinglesAsync(server, producer, "bench-pub", messages, senders, keyed);
+        Print("nsq.publish.pub", pub, $"one PUB per SendAsync, {senders} concurrent senders, bodies are envelopes of {KafkaBench.KeyCount} keys", server, await server.SettleAsync("bench-pub"));
+
+        var writes = new List<GoNsqBench.Result>();
+        if (goMissing is null)
+        {
+            // Twice on one topic: two samples, and a backlog bench_reader cannot empty in one --runfor at a similar rate.
+            await server.CreateAsync(GoTopic, NsqRuns.Channel);
+            for (var run = 1; run <= 2; run++)
+            {
+                var cpu = server.CpuSeconds;
+                var write = await GoNsqBench.WriteAsync(goBench!, nsqd, GoTopic, runfor);
+                var settled = await server.SettleAsync(GoTopic);
+                Console.WriteLine($"nsq.bench_writer.run{run}: {write.Rate:F0} msg/s ({write.Summary}{NsqdCpu(server, cpu, write.Messages)}{Settled(settled)})");
+                writes.Add(write);
+            }
+        }
+
+        var none = await NsqRuns.ConsumeAsync(server, nsqd, "bench-mpub", messages, "None", MaxInFlight, timeout);
+        Print("nsq.consume.none", none, $"Ordering None, MaxInFlight {MaxInFlight}, from host start until the last of {messages} backlogged messages is handled", server);
+        await CheckDrainedAsync(server, "bench-mpub");
+        var key = await NsqRuns.ConsumeAsync(server, nsqd, "bench-pub", messages, "Key", MaxInFlight, timeout);
+        Print("nsq.consume.key", key, $"Ordering Key ({KafkaBench.KeyCount} keys), otherwise the same", server);
+        await CheckDrainedAsync(server, "bench-pub");
+
+        GoNsqBench.Result? read = null;
+        var backlog = 0L;
+        if (goMissing is null)
+        {
+            backlog = (await server.ChannelStatsAsync(GoTopic, NsqRuns.Channel))?.Backlog ?? 0;
+            var cpu = server.CpuSeconds;
+            read = await GoNsqBench.ReadAsync(goBench!, nsqd, GoTopic, NsqRuns.Channel, MaxInFlight, runfor);
+            Console.WriteLine($"nsq.bench_reader.run: {read.Value.Rate:F0} msg/s ({read.Value.Summary}{NsqdCpu(server, cpu, read.Value.Messages)})");
+            await server.DeleteAsync(GoTopic);
+        }
+
+        await NsqMemoryBenchmark.RunAsync(server, "None", MaxInFlight, small, large, publishers);
+
+        Console.WriteLine($"nsq.publish.mpub.throughput: {mpub.Rate:F0} msg/s");
+        Console.WriteLine($"nsq.publish.pub.throughput: {pub.Rate:F0} msg/s");
+        Console.WriteLine($"nsq.consume.none.throughput: {none.Rate:F0} msg/s (host start to last message; steady {none.SteadyRate:F0} msg/s)");
+        Console.WriteLine($"nsq.consume.key.throughput: {key.Rate:F0} msg/s (host start to last message; steady {key.SteadyRate:F0} msg/s)");
+        PrintCpu("nsq.publish.mpub", mpub, server);
+        PrintCpu("nsq.publish.pub", pub, server);
+        PrintCpu("nsq.consume.none", none, server);
+        PrintCpu("nsq.consume.key", key, server);
+        if (goMissing is not null)
+        {
+            Console.WriteLine($"nsq.baseline: skipped ({goMissing}); pass --go-bench DIR with bench_writer and bench_reader");
+        }
+        else
+        {
+            PrintBaseline(writes, read!.Value, backlog, mpub, none, runfor);
+        }
+
+        if (server.InProcess)
+        {
+            Console.WriteLine("nsq.note: figures are against the in-process dev nsqd (it shares this process and its CPU), not comparable to BENCHMARKS.md");
+        }
+
+        KafkaBench.PrintLoad("nsq.end");
+        return 0;
+    }
+
+    private static void PrintBaseline(List<GoNsqBench.Result> writes, GoNsqBench.Result read, long backlog, NsqRuns.RunResult mpub, NsqRuns.RunResult none, string runfor)
+    {
+        var workers = Environment.ProcessorCount;
+        var writer = writes.Average(static w => w.Rate);
+        var ranDry = read.Messages > backlog - (2L * workers * MaxInFlight);
+        Console.WriteLine(
+            $"nsq.baseline.measured: bench_writer = {workers} workers (GOMAXPROCS), a connection each, one MPUB of {NsqRuns.BatchSize} x {NsqRuns.MessageSize} B in flight per worker, for --runfor={runfor}, run twice on one topic; " +
+            $"bench_reader = {workers} workers, a connection each, RDY {MaxInFlight} each, FIN per message, reading for --runfor={runfor} from the backlog both bench_writer runs left ({backlog} messages); " +
+            $"Tmq publish = the producer's one connection; Tmq consume = one connection, MaxInFlight {MaxInFlight}, draining its {none.Messages}-message backlog, " +
+            $"compared by its steady rate (first message handled to the {none.SteadyEnd}th: no connecting, and not the wait for nsqd's last partial output buffer, flushed after up to 250 ms, that bench_reader never reaches)");
+        Console.WriteLine($"nsq.bench_writer.throughput: {writer:F0} msg/s (mean of {writes.Count} runs: {string.Join(", ", writes.Select(static w => w.Rate.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
+        Console.WriteLine(
+            $"nsq.bench_reader.throughput: {read.Rate:F0} msg/s (read about {read.Messages} of {backlog} backlogged" +
+            (ranDry ? "; it may have run dry, which makes this figure low: raise --runfor for bench_writer's backlog or compare with care)" : "; it never ran dry)"));
+        Console.WriteLine($"publish-vs-bench_writer: {mpub.Rate / writer:F2}x (Tmq MPUB vs bench_writer's mean)");
+        Console.WriteLine($"consume-vs-bench_reader: {none.SteadyRate / read.Rate:F2}x (Tmq consumer's steady rate, Ordering None, vs bench_reader; end to end {none.Rate / read.Rate:F2}x)");
+    }
+
+    private static async Task CheckDrainedAsync(NsqServer server, string topic)
+    {
+        // nsqd may still be reading the last FINs when the consumer's host has stopped: give it a moment.
+        var left = await server.ChannelStatsAsync(topic, NsqRuns.Channel);
+        for (var wait = 0; wait < 20 && left is { Backlog: > 0 }; wait++)
+        {
+            await Task.Delay(100);
+            left = await server.ChannelStatsAsync(topic, NsqRuns.Channel);
+        }
+
+        if (left is not { Backlog: 0, Requeued: 0, TimedOut: 0 })
+        {
+            Console.WriteLine($"nsq.warning: the consumer handled as many messages as {topic} had and stopped, but its channel shows {left?.ToString() ?? "nothing"}: FINs lost, or redeliveries counted as new");
+        }
+
+        await server.DeleteAsync(topic);
+    }
+
+    /// <summary>nsqd's CPU per message over a Go tool's run (the tool's own CPU is not measured).</summary>
+    private static string NsqdCpu(NsqServer server, double? before, long messages) =>
+        server.CpuSeconds - before is { } used && messages > 0 ? $"; nsqd {used / messages * 1e6:F2} us per message" : string.Empty;
+
+    private static string Settled(TimeSpan settled) =>
+        settled > TimeSpan.FromMilliseconds(100) ? $"; nsqd then moved the rest of the topic's queue into the channel for {settled.TotalSeconds:F1} s more (waited for, not counted)" : string.Empty;
+
+    private static void Print(string name, NsqRuns.RunResult result, string what, NsqServer server, TimeSpan? settled = null) =>
+        Console.WriteLine($"{name}: {result.Rate:F0} msg/s ({what}; {result.Describe(server.InProcess)}{Settled(settled ?? TimeSpan.Zero)})");
+
+    private static void PrintCpu(string name, NsqRuns.RunResult result, NsqServer server) =>
+        Console.WriteLine(
+            $"{name}.cpu_per_message: {result.CpuMicrosPerMessage:F2} us (this process{(server.InProcess ? ", dev nsqd included" : string.Empty)}" +
+            (result.ServerCpuSeconds is { } nsqd ? $"; nsqd {nsqd / result.Messages * 1e6:F2} us)" : ")"));
+}
