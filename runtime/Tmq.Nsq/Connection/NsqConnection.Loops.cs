@@ -144,6 +144,10 @@ internal sealed partial class NsqConnection
             while (true)
             {
                 await _writeSignal.WaitAsync(_closing.Token).ConfigureAwait(false);
+
+                // Let the workers that finish at about the same time add their FINs: one write for
+                // many instead of a wake-up and a write per message.
+                await Task.Yield();
                 ArrayBufferWriter<byte> batch;
                 lock (_sendGate)
                 {
