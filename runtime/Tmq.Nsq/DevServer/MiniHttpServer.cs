@@ -59,26 +59,8 @@ internal sealed class MiniHttpServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        while (true)
+        while (await Listening.AcceptAsync(_listener) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException) when (!_listener.Server.IsBound)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-
             var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[socket] = ServeAsync(socket, registered.Task);
             registered.SetResult();

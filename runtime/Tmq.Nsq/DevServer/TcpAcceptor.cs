@@ -45,26 +45,8 @@ internal sealed class TcpAcceptor : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        while (true)
+        while (await Listening.AcceptAsync(_listener) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException) when (!_listener.Server.IsBound)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue; // a client that gave up while queued; the listener is fine
-            }
-
             Track(socket);
         }
     }

@@ -276,7 +276,8 @@ public sealed class NsqConsumerScriptedTests
         acknowledge.TrySetResult();
         var fin = await nsqd.WaitForCommandAsync("FIN", Wait);
         Assert.Equal("FIN 0000000000000009", fin.Line);
-        var pub = Assert.Single(nsqd.Commands, c => c.Name == "PUB");
+        var pub = await nsqd.WaitForCommandAsync("PUB", Wait);
+        Assert.Single(nsqd.Commands, c => c.Name == "PUB");
         Assert.Equal("PUB orders.dlq", pub.Line);
         Assert.True(TmqEnvelope.TryUnwrap(pub.Body, out var key, out var headers, out var body));
         Assert.Equal("k", Encoding.UTF8.GetString(key.Span));
