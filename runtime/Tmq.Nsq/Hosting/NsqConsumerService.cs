@@ -104,7 +104,11 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
         _gauges = metrics.Register(_consumer);
         _engine.Start();
         _consumer.Start(_engine);
-        var source = nsq.Lookupd.Count > 0 ? $"nsqlookupd {string.Join(", ", nsq.Lookupd)}" : $"nsqd {string.Join(", ", nsq.Nsqd)}";
+        var source = string.Join(" and ", new[]
+        {
+            nsq.Nsqd.Count > 0 ? $"nsqd {string.Join(", ", nsq.Nsqd)}" : null,
+            nsq.Lookupd.Count > 0 ? $"what nsqlookupd {string.Join(", ", nsq.Lookupd)} lists" : null,
+        }.OfType<string>());
         NsqConsumerLog.Started(logger, _name, options.Topic, channel, source, nsq.MaxInFlight);
         return Task.CompletedTask;
     }
