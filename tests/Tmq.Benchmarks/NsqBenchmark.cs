@@ -29,6 +29,7 @@ internal static class NsqBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var messages = Args.Int(args, "--messages", 1_000_000);
+        NsqRuns.Connections = Args.Int(args, "--connections", 1);
         var publishers = Args.Int(args, "--publishers", 4);
         var senders = Args.Int(args, "--senders", 128);
         var warmup = Args.Int(args, "--warmup", 50_000);
@@ -43,7 +44,7 @@ internal static class NsqBenchmark
         await using var server = await NsqServer.StartAsync(Args.Text(args, "--nsqd"), Args.Text(args, "--nsqd-http"), goBench);
         var nsqd = server.TcpAddress;
         Console.WriteLine($"nsq.nsqd: {server.Description}");
-        Console.WriteLine($"nsq.messages: {messages} x {NsqRuns.MessageSize} B per run");
+        Console.WriteLine($"nsq.messages: {messages} x {NsqRuns.MessageSize} B per run; Tmq producer and consumer with {NsqRuns.Connections} connection(s) per nsqd (--connections)");
         var plain = new[] { NsqRuns.PlainBody() };
         var keyed = NsqRuns.KeyedBodies();
 
@@ -61,7 +62,7 @@ internal static class NsqBenchmark
 
         await server.CreateAsync("bench-mpub", NsqRuns.Channel);
         var mpub = await NsqRuns.PublishBatchesAsync(server, producer, "bench-mpub", messages, publishers, plain);
-        Print("nsq.publish.mpub", mpub, $"MPUB batches of {NsqRuns.BatchSize}, {publishers} concurrent publishers on the producer's one connection", server, await server.SettleAsync("bench-mpub"));
+        Print("nsq.publish.mpub", mpub, $"MPUB batches of {NsqRuns.BatchSize}, {publishers} concurrent publishers over the producer's {NsqRuns.Connections} connection(s)", server, await server.SettleAsync("bench-mpub"));
         await server.CreateAsync("bench-pub", NsqRuns.Channel);
         var pub = await NsqRuns.PublishSinglesAsync(server, producer, "bench-pub", messages, senders, keyed);
         Print("nsq.publish.pub", pub, $"one PUB per SendAsync, {senders} concurrent senders, bodies are envelopes of {KafkaBench.KeyCount} keys", server, await server.SettleAsync("bench-pub"));
@@ -135,7 +136,7 @@ internal static class NsqBenchmark
         Console.WriteLine(
             $"nsq.baseline.measured: bench_writer = {workers} workers (GOMAXPROCS), a connection each, one MPUB of {NsqRuns.BatchSize} x {NsqRuns.MessageSize} B in flight per worker, for --runfor={runfor}, run twice on one topic; " +
             $"bench_reader = {workers} workers, a connection each, RDY {MaxInFlight} each, FIN per message, reading for --runfor={runfor} from the backlog both bench_writer runs left ({backlog} messages); " +
-            $"Tmq publish = the producer's one connection; Tmq consume = one connection, MaxInFlight {MaxInFlight}, draining its {none.Messages}-message backlog, " +
+            $"Tmq publish = the producer's {NsqRuns.Connections} connection(s); Tmq consume = {NsqRuns.Connections} connection(s), MaxInFlight {MaxInFlight}, draining its {none.Messages}-message backlog, " +
             $"compared by its steady rate (first message handled to the {none.SteadyEnd}th: no connecting, and not the wait for nsqd's last partial output buffer, flushed after up to 250 ms, that bench_reader never reaches)");
         Console.WriteLine($"nsq.bench_writer.throughput: {writer:F0} msg/s (mean of {writes.Count} runs: {string.Join(", ", writes.Select(static w => w.Rate.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
         Console.WriteLine(

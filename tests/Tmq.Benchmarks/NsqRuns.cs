@@ -42,8 +42,11 @@ internal static class NsqRuns
         return [.. keys.Select(k => (ReadOnlyMemory<byte>)TmqEnvelope.Wrap(k, null, value))];
     }
 
+    /// <summary>Nsq:ConnectionsPerNsqd of the producer and the consumers (<c>--connections</c>; 1, the default, unless given).</summary>
+    public static int Connections { get; set; } = 1;
+
     public static NsqProducer Producer(string tcpAddress) =>
-        new(new NsqProducerOptions { Nsqd = [tcpAddress] }, "bench-nsq-producer", logger: null, metrics: null);
+        new(new NsqProducerOptions { Nsqd = [tcpAddress], ConnectionsPerNsqd = Connections }, "bench-nsq-producer", logger: null, metrics: null);
 
     /// <summary>MPUB batches of <see cref="BatchSize"/> from <paramref name="publishers"/> concurrent callers until <paramref name="messages"/> were accepted.</summary>
     public static Task<RunResult> PublishBatchesAsync(NsqServer server, NsqProducer producer, string topic, int messages, int publishers, ReadOnlyMemory<byte>[] bodies)
@@ -113,6 +116,7 @@ internal static class NsqRuns
             ["Tmq:Consumers:main:Channel"] = Channel,
             ["Tmq:Consumers:main:Nsq:Nsqd:0"] = tcpAddress,
             ["Tmq:Consumers:main:Nsq:MaxInFlight"] = maxInFlight.ToString(CultureInfo.InvariantCulture),
+            ["Tmq:Consumers:main:Nsq:ConnectionsPerNsqd"] = Connections.ToString(CultureInfo.InvariantCulture),
             ["Tmq:Consumers:main:Ordering"] = ordering,
         });
         var logs = new NsqBenchLogs();

@@ -6,7 +6,7 @@ namespace Tmq.Nsq.Consumer;
 internal sealed partial class NsqConsumer
 {
     private readonly Lock _slotsGate = new();
-    private readonly Dictionary<NsqAddress, NsqdSlot> _slots = [];
+    private readonly Dictionary<(NsqAddress Address, int Index), NsqdSlot> _slots = [];
     private TaskCompletionSource _repoll = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _discovery = Task.CompletedTask;
     private int _nextSlotId;
@@ -49,15 +49,18 @@ internal sealed partial class NsqConsumer
                 return;
             }
 
-            if (_slots.TryGetValue(address, out var known))
+            for (var index = 0; index < _settings.Options.Nsq.ConnectionsPerNsqd; index++)
             {
-                known.Listed = true;
-                return;
-            }
+                if (_slots.TryGetValue((address, index), out var known))
+                {
+                    known.Listed = true;
+                    continue;
+                }
 
-            var slot = new NsqdSlot(address, _nextSlotId++) { Configured = configured };
-            _slots[address] = slot;
-            slot.Loop = Task.Run(() => RunSlotAsync(slot));
+                var slot = new NsqdSlot(address, _nextSlotId++) { Configured = configured, Index = index };
+                _slots[(address, index)] = slot;
+                slot.Loop = Task.Run(() => RunSlotAsync(slot));
+            }
         }
     }
 
@@ -90,7 +93,7 @@ internal sealed partial class NsqConsumer
             {
                 if (!slot.Listed)
                 {
-                    _slots.Remove(slot.Address);
+                    _slots.Remove((slot.Address, slot.Index));
                     NsqConsumerLog.NsqdLeft(_logger, _name, slot.ToString());
                     return;
                 }

@@ -43,6 +43,9 @@ internal sealed class NsqdSlot(NsqAddress address, int id)
     /// <summary>Completes when <see cref="Listed"/> turns false: a reconnect wait ends early. Discovery is the only writer.</summary>
     public Task Unlisted => _unlisted.Task;
 
+    /// <summary>Which of the Nsq:ConnectionsPerNsqd connections to this nsqd it is.</summary>
+    public int Index { get; init; }
+
     /// <summary>Named in Nsq:Nsqd: consumed whatever lookupd says.</summary>
     public bool Configured { get; init; }
 
@@ -55,5 +58,5 @@ internal sealed class NsqdSlot(NsqAddress address, int id)
     /// <summary>The connect-read-reconnect loop.</summary>
     public Task Loop { get; set; } = Task.CompletedTask;
 
-    public override string ToString() => Address.ToString();
+    public override string ToString() => Index == 0 ? Address.ToString() : $"{Address} (connection {Index + 1})";
 }

@@ -50,6 +50,14 @@ public class NsqClientSettings
     /// </summary>
     public int MaxMessageBytes { get; set; } = Protocol.NsqWire.DefaultMaxMessageBytes;
 
+    /// <summary>
+    /// Connections to each nsqd. nsqd serves each connection with one goroutine, so one connection
+    /// caps what one nsqd can send or take on behalf of this process; NSQ's own bench tools open one
+    /// per core. A consumer splits MaxInFlight over all its connections; a producer spreads its sends.
+    /// <value>Defaults to 1: enough for most services, and what go-nsq does.</value>
+    /// </summary>
+    public int ConnectionsPerNsqd { get; set; } = 1;
+
     /// <summary>How long connecting, the handshake and AUTH may take. <value>Defaults to 5 s.</value></summary>
     public TimeSpan ConnectTimeout { get; set; } = NsqDefaults.ConnectTimeout;
 

@@ -102,6 +102,11 @@ internal static class NsqConsumerOptionsValidation
             Fail("MaxMessageBytes", $"is {settings.MaxMessageBytes}; it must be positive (nsqd's --max-msg-size, 1048576 by default)");
         }
 
+        if (settings.ConnectionsPerNsqd is < 1 or > 16)
+        {
+            Fail("ConnectionsPerNsqd", $"is {settings.ConnectionsPerNsqd}; it must be between 1 and 16");
+        }
+
         if (settings.ConnectTimeout <= TimeSpan.Zero)
         {
             Fail("ConnectTimeout", $"is {settings.ConnectTimeout}; it must be positive, e.g. \"00:00:05\"");

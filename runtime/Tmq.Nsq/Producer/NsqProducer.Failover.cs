@@ -115,16 +115,18 @@ public sealed partial class NsqProducer
     /// <summary>Returns null on OK, or nsqd's error.</summary>
     private async Task<NsqErrorFrame?> SendTcpAsync(NsqAddress address, Action<IBufferWriter<byte>> write, CancellationToken cancellationToken)
     {
-        ProducerConnection connection;
+        ProducerConnection[] connections;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            if (!_connections.TryGetValue(address, out connection!))
+            if (!_connections.TryGetValue(address, out connections!))
             {
-                connection = new ProducerConnection(address, _connection);
-                _connections[address] = connection;
+                connections = [.. Enumerable.Range(0, _options.ConnectionsPerNsqd).Select(_ => new ProducerConnection(address, _connection))];
+                _connections[address] = connections;
             }
         }
+
+        var connection = connections.Length == 1 ? connections[0] : connections[(int)((uint)Interlocked.Increment(ref _spread) % (uint)connections.Length)];
 
         var answer = await connection.SendAsync(write, _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
         return answer.IsOk ? null

@@ -32,8 +32,9 @@ public sealed partial class NsqProducer : ITmqProducer, IAsyncDisposable
     private readonly TmqMetrics? _metrics;
     private readonly HttpClient? _httpClient;
     private readonly Lock _gate = new();
-    private readonly Dictionary<NsqAddress, ProducerConnection> _connections = [];
+    private readonly Dictionary<NsqAddress, ProducerConnection[]> _connections = [];
     private int _current;
+    private int _spread;
     private int _disposed;
 
     internal NsqProducer(NsqProducerOptions options, string clientId, ILogger? logger, TmqMetrics? metrics, TimeProvider? time = null)
@@ -178,7 +179,7 @@ public sealed partial class NsqProducer : ITmqProducer, IAsyncDisposable
         ProducerConnection[] connections;
         lock (_gate)
         {
-            connections = [.. _connections.Values];
+            connections = [.. _connections.Values.SelectMany(static c => c)];
             _connections.Clear();
         }
 

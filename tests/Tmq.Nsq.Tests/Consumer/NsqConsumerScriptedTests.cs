@@ -62,6 +62,21 @@ public sealed class NsqConsumerScriptedTests
     }
 
     [Fact]
+    public async Task Ready_TwoConnectionsPerNsqd_SplitMaxInFlightOverBoth()
+    {
+        await using var nsqd = ScriptedNsqd.Start();
+        var settings = Settings(nsqd);
+        settings["Consumers:main:Nsq:MaxInFlight"] = "10";
+        settings["Consumers:main:Nsq:ConnectionsPerNsqd"] = "2";
+        await using var host = await NsqTestHost.StartAsync(settings, static (_, _) => Task.CompletedTask);
+
+        await nsqd.WaitUntilAsync(() => nsqd.Commands.Count(c => c.Line == "RDY 5") == 2, Wait, "each of the two connections has RDY 5");
+
+        Assert.Equal(2, nsqd.ConnectionsAccepted);
+        Assert.Equal(2, nsqd.Commands.Count(c => c.Name == "SUB"));
+    }
+
+    [Fact]
     public async Task Ready_MaxInFlightBelowConnections_RotatesSoThatNoNsqdStarves()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
