@@ -193,7 +193,7 @@ internal sealed partial class NsqConnection
         }
     }
 
-    /// <summary>Stops both loops and closes the socket; <see cref="Completion"/> follows.</summary>
+    /// <summary>Stops both loops and closes the socket; the owner hears of it through <see cref="INsqConnectionHandler.OnClosed"/>.</summary>
     private void Close(Exception? reason)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)

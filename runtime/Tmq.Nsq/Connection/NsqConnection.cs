@@ -55,8 +55,6 @@ internal sealed partial class NsqConnection : IAsyncDisposable
     /// <summary>What nsqd answered to IDENTIFY.</summary>
     public IdentifyResponse Negotiated { get; private set; } = IdentifyResponse.Defaults;
 
-    /// <summary>Completes when the connection has closed and <see cref="INsqConnectionHandler.OnClosed"/> has returned.</summary>
-    public Task Completion => _loops;
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 

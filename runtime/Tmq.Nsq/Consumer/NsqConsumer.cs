@@ -60,9 +60,7 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
 
     public bool Paused => _full || _settings.Status.Paused || _settings.Status.HasStoppedPartitions;
 
-    /// <summary>Completes when <see cref="StopAsync"/> has finished.</summary>
-    public Task Completion => _completion.Task;
-
+    // Completes when StopAsync has finished: a second call waits for the first.
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>NSQ has no partitions to lag behind; depth is nsqd's to report (<c>/stats</c>).</summary>

@@ -42,17 +42,6 @@ internal sealed class NsqdSession : INsqConnectionHandler, IDisposable
     /// <summary>Completes when the connection has closed, with its error (null when closed on purpose).</summary>
     public Task<Exception?> Closed => _closed.Task;
 
-    public int InFlightCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _inFlight.Count;
-            }
-        }
-    }
-
     /// <summary>SUB succeeded: messages may now flow into <paramref name="partition"/>.</summary>
     public void Open(PartitionState partition, TimeProvider time)
     {
@@ -135,9 +124,9 @@ internal sealed class NsqdSession : INsqConnectionHandler, IDisposable
             Timestamp = frame.Timestamp,
         };
         message.Attempt = frame.Attempts;
-        message.HandlerToken = _expiry!.TokenFor(now);
         lock (_gate)
         {
+            message.HandlerToken = _expiry!.TokenFor(now);
             _inFlight[offset] = new InFlight(message, now, now);
         }
 
@@ -214,9 +203,9 @@ internal sealed class NsqdSession : INsqConnectionHandler, IDisposable
     public void Dispose()
     {
         _touchTimer?.Dispose();
-        _expiry?.Dispose();
         lock (_gate)
         {
+            _expiry?.Dispose();
             _inFlight.Clear();
         }
     }

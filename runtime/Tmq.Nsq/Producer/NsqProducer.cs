@@ -52,9 +52,6 @@ public sealed partial class NsqProducer : ITmqProducer, IAsyncDisposable
         }
     }
 
-    /// <summary>The nsqd TCP addresses in order of preference.</summary>
-    internal IReadOnlyList<NsqAddress> Addresses => _addresses;
-
     /// <inheritdoc />
     /// <remarks>
     /// With <see cref="NsqProducerOptions.Envelope"/> on, the key, the headers and the current W3C

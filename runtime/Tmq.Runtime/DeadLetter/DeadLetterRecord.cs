@@ -53,7 +53,7 @@ public sealed class DeadLetterRecord
     }
 
     /// <summary>Unix milliseconds; -1 (Kafka's "no timestamp") when the original had none.</summary>
-    internal static long UnixMilliseconds(DateTimeOffset timestamp) =>
+    private static long UnixMilliseconds(DateTimeOffset timestamp) =>
         timestamp == DateTimeOffset.MinValue ? -1 : timestamp.ToUnixTimeMilliseconds();
 
     private static string Decimal(long value) => value.ToString(CultureInfo.InvariantCulture);
