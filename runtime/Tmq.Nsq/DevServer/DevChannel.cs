@@ -22,7 +22,7 @@ internal sealed partial class DevChannel
         _broker = broker;
         Topic = topic;
         Name = name;
-        Ephemeral = name.EndsWith("#ephemeral", StringComparison.Ordinal);
+        Ephemeral = NsqNames.IsEphemeral(name);
     }
 
     public DevTopic Topic { get; }

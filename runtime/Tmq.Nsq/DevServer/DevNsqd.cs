@@ -104,9 +104,9 @@ public sealed class DevNsqd : IAsyncDisposable
     public Task PublishAsync(string topic, ReadOnlyMemory<byte> body, TimeSpan defer = default, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (!NsqSyntax.IsValidName(topic))
+        if (!NsqNames.IsValid(topic))
         {
-            throw new ArgumentException($"\"{topic}\" is not a valid NSQ topic name: 1-64 characters of [.a-zA-Z0-9_-], optionally ending in #ephemeral.", nameof(topic));
+            throw new ArgumentException($"\"{topic}\" is not a valid NSQ topic name: {NsqNames.Rule}.", nameof(topic));
         }
 
         if (body.Length < 1 || body.Length > _broker.Options.MaxMsgSize)

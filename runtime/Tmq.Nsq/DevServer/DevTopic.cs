@@ -14,7 +14,7 @@ internal sealed class DevTopic
     {
         _broker = broker;
         Name = name;
-        Ephemeral = name.EndsWith("#ephemeral", StringComparison.Ordinal);
+        Ephemeral = NsqNames.IsEphemeral(name);
     }
 
     public string Name { get; }

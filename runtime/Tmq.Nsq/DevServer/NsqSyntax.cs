@@ -2,12 +2,9 @@ using System.Text;
 
 namespace Tmq.Nsq.DevServer;
 
-/// <summary>The small parsers of protocol V2, with nsqd's rules: command lines, names and numbers.</summary>
+/// <summary>The small parsers of protocol V2, with nsqd's rules: command lines and numbers (names: NsqNames).</summary>
 internal static class NsqSyntax
 {
-    private const int MaxNameLength = 64;
-    private const string EphemeralSuffix = "#ephemeral";
-
     /// <summary>
     /// Splits a command line on single spaces after dropping a trailing <c>\r</c>, as nsqd does
     /// (so two spaces make an empty parameter). Parameters are Latin-1: one character a byte.
@@ -20,31 +17,6 @@ internal static class NsqSyntax
         }
 
         return Encoding.Latin1.GetString(line).Split(' ');
-    }
-
-    /// <summary>nsqd's topic and channel names: 1-64 of <c>[.a-zA-Z0-9_-]</c>, optionally ending in <c>#ephemeral</c>.</summary>
-    public static bool IsValidName(string? name)
-    {
-        if (name is null || name.Length is < 1 or > MaxNameLength)
-        {
-            return false;
-        }
-
-        var stem = name.EndsWith(EphemeralSuffix, StringComparison.Ordinal) ? name[..^EphemeralSuffix.Length] : name;
-        if (stem.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in stem)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ internal sealed class NsqdHttpAdmin(DevBroker broker)
             return HttpResponse.Error(400, "MISSING_ARG_TOPIC");
         }
 
-        if (action is "create" or "empty" && !NsqSyntax.IsValidName(name))
+        if (action is "create" or "empty" && !NsqNames.IsValid(name))
         {
             return HttpResponse.Error(400, "INVALID_TOPIC");
         }
@@ -62,9 +62,9 @@ internal sealed class NsqdHttpAdmin(DevBroker broker)
         // nsqd's GetTopicChannelArgs, then the topic must exist.
         var (topicName, channelName) = (query.Get("topic"), query.Get("channel"));
         var failure = topicName is null ? "MISSING_ARG_TOPIC"
-            : !NsqSyntax.IsValidName(topicName) ? "INVALID_ARG_TOPIC"
+            : !NsqNames.IsValid(topicName) ? "INVALID_ARG_TOPIC"
             : channelName is null ? "MISSING_ARG_CHANNEL"
-            : !NsqSyntax.IsValidName(channelName) ? "INVALID_ARG_CHANNEL"
+            : !NsqNames.IsValid(channelName) ? "INVALID_ARG_CHANNEL"
             : null;
         if (failure is not null)
         {

@@ -113,7 +113,7 @@ internal sealed class NsqdHttpPublish(DevBroker broker)
         var topic = query.Get("topic");
         var failure = !query.IsValid ? HttpResponse.Error(400, "INVALID_REQUEST")
             : topic is null ? HttpResponse.Error(400, "MISSING_ARG_TOPIC")
-            : !NsqSyntax.IsValidName(topic) ? HttpResponse.Error(400, "INVALID_TOPIC")
+            : !NsqNames.IsValid(topic) ? HttpResponse.Error(400, "INVALID_TOPIC")
             : null;
         if (failure is null)
         {

@@ -89,12 +89,12 @@ internal static class ProtocolV2
             throw Fatal("E_INVALID", "SUB insufficient number of parameters");
         }
 
-        if (!NsqSyntax.IsValidName(parameters[1]))
+        if (!NsqNames.IsValid(parameters[1]))
         {
             throw Fatal("E_BAD_TOPIC", $"SUB topic name {Printable.Quoted(parameters[1])} is not valid");
         }
 
-        if (!NsqSyntax.IsValidName(parameters[2]))
+        if (!NsqNames.IsValid(parameters[2]))
         {
             throw Fatal("E_BAD_CHANNEL", $"SUB channel name {Printable.Quoted(parameters[2])} is not valid");
         }

@@ -15,7 +15,7 @@ internal static class PublishCommands
         }
 
         var topic = parameters[1];
-        if (!NsqSyntax.IsValidName(topic))
+        if (!NsqNames.IsValid(topic))
         {
             throw ProtocolV2.Fatal("E_BAD_TOPIC", $"{command} topic name {Printable.Quoted(topic)} is not valid");
         }
@@ -63,7 +63,7 @@ internal static class PublishCommands
         }
 
         var topic = parameters[1];
-        if (!NsqSyntax.IsValidName(topic))
+        if (!NsqNames.IsValid(topic))
         {
             // nsqd repeats the code in the description here.
             throw ProtocolV2.Fatal("E_BAD_TOPIC", $"E_BAD_TOPIC MPUB topic name {Printable.Quoted(topic)} is not valid");

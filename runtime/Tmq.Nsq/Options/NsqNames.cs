@@ -1,14 +1,38 @@
-using System.Text.RegularExpressions;
-
 namespace Tmq.Nsq;
 
-/// <summary>nsqd's rule for topic and channel names.</summary>
-internal static partial class NsqNames
+/// <summary>nsqd's rule for topic and channel names, for the client's checks and the dev nsqd alike.</summary>
+internal static class NsqNames
 {
-    public const string Rule = "1-64 characters of letters, digits, '.', '_' and '-', optionally followed by \"#ephemeral\"";
+    public const string Rule = "1-64 characters in all of letters, digits, '.', '_' and '-', optionally ending in \"#ephemeral\"";
 
-    public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
+    private const int MaxLength = 64;
+    private const string EphemeralSuffix = "#ephemeral";
 
-    [GeneratedRegex("^[.a-zA-Z0-9_-]{1,64}(#ephemeral)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex Pattern();
+    /// <summary>As nsqd checks it: at most 64 characters with the suffix, and a stem of at least one allowed character.</summary>
+    public static bool IsValid(string? name)
+    {
+        if (name is null || name.Length is < 1 or > MaxLength)
+        {
+            return false;
+        }
+
+        var stem = IsEphemeral(name) ? name.AsSpan(0, name.Length - EphemeralSuffix.Length) : name.AsSpan();
+        if (stem.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var c in stem)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A topic or channel that nsqd drops once its last client leaves, and never writes to disk.</summary>
+    public static bool IsEphemeral(string name) => name.EndsWith(EphemeralSuffix, StringComparison.Ordinal);
 }
