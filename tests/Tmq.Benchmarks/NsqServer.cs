@@ -103,7 +103,8 @@ internal sealed class NsqServer : IAsyncDisposable
     public async Task<ChannelStats?> ChannelStatsAsync(string topic, string channel)
     {
         using var stats = await StatsAsync(topic);
-        foreach (var c in Topics(stats).SelectMany(static t => t.GetProperty("channels").EnumerateArray()))
+        // nsqd writes null, not [], for a topic without channels.
+        foreach (var c in Topics(stats).SelectMany(static t => t.GetProperty("channels") is { ValueKind: JsonValueKind.Array } channels ? channels.EnumerateArray() : default))
         {
             if (c.GetProperty("channel_name").GetString() == channel)
             {

@@ -166,7 +166,7 @@ public sealed class NsqBehaviourTests
         await using var broker = await TestBroker.StartAsync(kind);
         await broker.CreateChannelAsync("orders", Channel);
         await broker.PublishAsync("orders", "found"u8.ToArray());
-        await Eventually.TrueAsync(() => LookupFinds(broker).GetAwaiter().GetResult(), "lookupd lists the nsqd");
+        await Eventually.TrueAsync(() => LookupFinds(broker), () => "lookupd lists the nsqd");
         var handled = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         await using var host = await NsqTestHost.StartAsync(
@@ -260,19 +260,9 @@ public sealed class NsqBehaviourTests
     private static async Task EventuallyChannel(TestBroker broker, Func<ChannelCounts, bool> condition, string because)
     {
         ChannelCounts? last = null;
-        var deadline = DateTime.UtcNow + Eventually.Timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await broker.ChannelAsync("orders", Channel);
-            if (last is not null && condition(last))
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.Fail($"{broker}: timed out waiting until {because}; the channel is {last?.ToString() ?? "missing"}.");
+        await Eventually.TrueAsync(
+            async () => (last = await broker.ChannelAsync("orders", Channel)) is { } counts && condition(counts),
+            () => $"{broker}: {because}; the channel is {last?.ToString() ?? "missing"}");
     }
 
     private static Dictionary<string, string?> Settings(TestBroker broker) => new()

@@ -1,10 +1,9 @@
 using System.IO.Compression;
 using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Snappier;
+using Tmq.Nsq.Tests.Fakes;
 
 namespace Tmq.Nsq.Tests.DevServer;
 
@@ -54,7 +53,8 @@ public sealed class DevNsqdNegotiationTests
     [Fact]
     public async Task Identify_TlsV1_HandshakeThenOkOverTls()
     {
-        using var certificate = SelfSignedCertificate();
+        using var test = TestCertificate.Create();
+        var certificate = test.Certificate;
         await using var nsqd = await DevNsqd.StartAsync(new DevNsqdOptions { TlsCertificate = certificate });
         await using var client = await RawNsqClient.ConnectAsync(nsqd.TcpEndPoint);
 
@@ -105,13 +105,5 @@ public sealed class DevNsqdNegotiationTests
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.GetProperty(name).GetBoolean();
-    }
-
-    private static X509Certificate2 SelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pfx), password: null);
     }
 }

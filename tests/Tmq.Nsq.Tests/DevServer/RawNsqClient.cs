@@ -132,7 +132,7 @@ internal sealed class RawNsqClient : IAsyncDisposable
     public async Task<string> ExpectErrorAsync(string code)
     {
         var frame = await ReadNonHeartbeatAsync();
-        Assert.True(frame.Type == FrameType.Error && frame.Text.StartsWith(code + " ", StringComparison.Ordinal) || frame.Text == code, $"Expected {code}, got {frame.Type} \"{frame.Text}\".");
+        Assert.True(frame.Type == FrameType.Error && (frame.Text.StartsWith(code + " ", StringComparison.Ordinal) || frame.Text == code), $"Expected {code}, got {frame.Type} \"{frame.Text}\".");
         return frame.Text;
     }
 

@@ -5,13 +5,17 @@ internal static class Eventually
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    public static async Task TrueAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
+    public static Task TrueAsync(Func<bool> condition, string because, TimeSpan? timeout = null) =>
+        TrueAsync(() => Task.FromResult(condition()), () => because, timeout);
+
+    /// <summary>The same for a condition that must be awaited (an HTTP query); <paramref name="because"/> is read at the deadline, so it can say what was seen last.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, Func<string> because, TimeSpan? timeout = null)
     {
         var limit = timeout ?? Timeout;
         var deadline = DateTime.UtcNow + limit;
-        while (!condition())
+        while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {limit}: {because}");
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {limit}: {because()}");
             await Task.Delay(10);
         }
     }

@@ -72,9 +72,6 @@ internal sealed class ScriptedNsqdConnection : IDisposable
     public Task SendMessageAsync(string id, ReadOnlyMemory<byte> body, int attempts = 1, long timestampNanoseconds = 0) =>
         SendAsync(NsqFrames.Message(id, body.Span, attempts, timestampNanoseconds));
 
-    /// <summary>Sends only a frame header that announces <paramref name="size"/> bytes, and none of them.</summary>
-    public Task SendFrameHeaderAsync(int size, int type = NsqFrames.MessageType) => SendAsync(NsqFrames.Header(size, type));
-
     /// <summary>Resets the connection (RST, no FIN): the client sees a reset rather than an orderly close.</summary>
     public void Abort()
     {

@@ -131,23 +131,6 @@ internal sealed class TestBroker : IAsyncDisposable
         return null;
     }
 
-    /// <summary>A topic's depth (messages no channel has taken yet), or null when it does not exist.</summary>
-    public async Task<long?> TopicMessagesAsync(string topic)
-    {
-        var json = await Http.GetStringAsync(new Uri(HttpAddress, $"stats?format=json&topic={topic}"));
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement.TryGetProperty("data", out var data) ? data : document.RootElement;
-        foreach (var t in Array(root, "topics"))
-        {
-            if (t.GetProperty("topic_name").GetString() == topic)
-            {
-                return t.GetProperty("message_count").GetInt64();
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>A list in nsqd's JSON, which is null rather than [] when empty (Go's nil slice).</summary>
     private static JsonElement.ArrayEnumerator Array(JsonElement parent, string name) =>
         parent.GetProperty(name) is { ValueKind: JsonValueKind.Array } list ? list.EnumerateArray() : EmptyArray.RootElement.EnumerateArray();
