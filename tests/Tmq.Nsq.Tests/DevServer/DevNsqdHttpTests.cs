@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Tmq.Nsq.Tests.Fakes;
 
 namespace Tmq.Nsq.Tests.DevServer;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Tmq.Nsq.Tests.Fakes;
 
 namespace Tmq.Nsq.Tests.DevServer;
 

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Tmq.Nsq.Protocol;
 
-namespace Tmq.Nsq.Tests.DevServer;
+namespace Tmq.Nsq.Tests.Fakes;
 
 /// <summary>
 /// A bare protocol V2 client for testing the development nsqd byte by byte: it writes commands
@@ -126,6 +126,13 @@ internal sealed class RawNsqClient : IAsyncDisposable
     {
         var frame = await ReadNonHeartbeatAsync();
         Assert.True(frame.IsOk, $"Expected OK, got {frame.Type} \"{frame.Text}\".");
+    }
+
+    /// <summary>Expects a response frame whose text is exactly <paramref name="text"/> (heartbeats skipped).</summary>
+    public async Task ExpectResponseAsync(string text)
+    {
+        var frame = await ReadNonHeartbeatAsync();
+        Assert.True(frame.Type == FrameType.Response && Encoding.UTF8.GetString(frame.Data) == text, $"Expected the response {text}, got {frame.Type} \"{frame.Text}\".");
     }
 
     /// <summary>Expects an error frame starting with <paramref name="code"/>; returns its text.</summary>
