@@ -173,7 +173,7 @@ internal sealed class ClientConnection
             }
             catch (ClientErrorException e)
             {
-                Output.Send(FrameType.Error, e.FrameText);
+                Output.Send(FrameType.Error, e.Message);
                 if (e.Fatal)
                 {
                     return;

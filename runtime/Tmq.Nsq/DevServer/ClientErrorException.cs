@@ -1,7 +1,8 @@
 namespace Tmq.Nsq.DevServer;
 
 /// <summary>
-/// A command failed: the connection answers with an error frame <c>CODE description</c>, and closes
+/// A command failed: the connection answers with an error frame, its <see cref="Exception.Message"/>
+/// (<c>CODE description</c>), and closes
 /// after it unless the error is one of the non-fatal FIN/REQ/TOUCH failures (nsqd's ClientErr and
 /// FatalClientErr).
 /// </summary>
@@ -21,7 +22,6 @@ internal sealed class ClientErrorException : Exception
         : base(message, innerException)
     {
         Code = "E_INVALID";
-        Description = message;
         Fatal = true;
     }
 
@@ -29,16 +29,10 @@ internal sealed class ClientErrorException : Exception
         : base($"{code} {description}")
     {
         Code = code;
-        Description = description;
         Fatal = fatal;
     }
 
     public string Code { get; }
 
-    public string Description { get; }
-
     public bool Fatal { get; }
-
-    /// <summary>The error frame's data.</summary>
-    public string FrameText => $"{Code} {Description}";
 }

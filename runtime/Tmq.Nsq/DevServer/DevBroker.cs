@@ -83,8 +83,11 @@ internal sealed class DevBroker : IDisposable
         topic.Empty();
     }
 
-    /// <summary>Publishes <paramref name="bodies"/> to <paramref name="topicName"/> (created if new). Takes the gate.</summary>
-    public void Publish(string topicName, IReadOnlyList<byte[]> bodies, TimeSpan defer)
+    /// <summary>
+    /// Publishes <paramref name="bodies"/> to <paramref name="topicName"/> (created if new), counted
+    /// for <paramref name="publisher"/>'s stats when a TCP client sent them. Takes the gate once.
+    /// </summary>
+    public void Publish(string topicName, IReadOnlyList<byte[]> bodies, TimeSpan defer, DevClient? publisher = null)
     {
         lock (Gate)
         {
@@ -93,6 +96,8 @@ internal sealed class DevBroker : IDisposable
             {
                 topic.Publish(NewMessage(body, defer));
             }
+
+            publisher?.Published(topicName, bodies.Count);
         }
     }
 

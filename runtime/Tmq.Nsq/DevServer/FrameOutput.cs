@@ -27,13 +27,36 @@ internal sealed class FrameOutput
     private TaskCompletionSource? _room;
     private long _pendingBytes;
 
-    public void Send(FrameType type, ReadOnlySpan<byte> data)
+    /// <summary>The data of the two responses sent most; handlers return these arrays, which go out pre-framed.</summary>
+    public static readonly byte[] Ok = NsqWire.Ok.ToArray();
+
+    /// <inheritdoc cref="Ok"/>
+    public static readonly byte[] CloseWait = NsqWire.CloseWait.ToArray();
+
+    private static readonly byte[] OkFrame = Frame(FrameType.Response, Ok);
+    private static readonly byte[] CloseWaitFrame = Frame(FrameType.Response, CloseWait);
+
+    public void Send(FrameType type, byte[] data)
+    {
+        if (ReferenceEquals(data, Ok) || ReferenceEquals(data, CloseWait))
+        {
+            // Queued items are never modified, so every connection can send the same frame.
+            Enqueue(new Item(ReferenceEquals(data, Ok) ? OkFrame : CloseWaitFrame, null, null));
+            return;
+        }
+
+        Enqueue(new Item(Frame(type, data), null, null));
+    }
+
+    public void Send(FrameType type, ReadOnlySpan<byte> data) => Enqueue(new Item(Frame(type, data), null, null));
+
+    private static byte[] Frame(FrameType type, ReadOnlySpan<byte> data)
     {
         var frame = new byte[NsqWire.FrameHeaderBytes + data.Length];
         BinaryPrimitives.WriteInt32BigEndian(frame, data.Length + 4);
         BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), (int)type);
         data.CopyTo(frame.AsSpan(NsqWire.FrameHeaderBytes));
-        Enqueue(new Item(frame, null, null));
+        return frame;
     }
 
     public void Send(FrameType type, string text) => Send(type, Encoding.UTF8.GetBytes(text));

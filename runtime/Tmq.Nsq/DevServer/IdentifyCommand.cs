@@ -48,7 +48,7 @@ internal static class IdentifyCommand
         connection.Clocks.ExpectCommand(); // with the new interval, before the answer leaves
         if (!request.FeatureNegotiation)
         {
-            return NsqWire.Ok.ToArray();
+            return FrameOutput.Ok;
         }
 
         var tls = options.TlsCertificate is not null && request.TlsV1;
@@ -185,6 +185,6 @@ internal static class IdentifyCommand
             throw ProtocolV2.Fatal("E_IDENTIFY_FAILED", "IDENTIFY failed " + e.Message);
         }
 
-        connection.Output.Send(FrameType.Response, NsqWire.Ok);
+        connection.Output.Send(FrameType.Response, FrameOutput.Ok);
     }
 }

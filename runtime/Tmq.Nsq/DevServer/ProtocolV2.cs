@@ -105,7 +105,7 @@ internal static class ProtocolV2
             connection.Broker.Subscribe(client, parameters[1], parameters[2]);
         }
 
-        return NsqWire.Ok.ToArray();
+        return FrameOutput.Ok;
     }
 
     private static byte[]? Rdy(ClientConnection connection, string[] parameters)
@@ -157,6 +157,6 @@ internal static class ProtocolV2
             client.State = ClientState.Closing;
         }
 
-        return NsqWire.CloseWait.ToArray();
+        return FrameOutput.CloseWait;
     }
 }

@@ -51,7 +51,7 @@ internal static class PublishCommands
         var body = await ProtocolV2.ReadBodyAsync(connection.Input, size, "E_BAD_MESSAGE", $"{command} failed to read message body");
         ProtocolV2.CheckAuth(connection, command);
         Publish(connection, topic, [body], defer);
-        return NsqWire.Ok.ToArray();
+        return FrameOutput.Ok;
     }
 
     public static async ValueTask<byte[]?> MpubAsync(ClientConnection connection, string[] parameters)
@@ -88,7 +88,7 @@ internal static class PublishCommands
 
         var bodies = await ReadMessagesAsync(connection.Input, options, size);
         Publish(connection, topic, bodies, TimeSpan.Zero);
-        return NsqWire.Ok.ToArray();
+        return FrameOutput.Ok;
     }
 
     /// <summary>
@@ -137,10 +137,6 @@ internal static class PublishCommands
 
     private static void Publish(ClientConnection connection, string topic, List<byte[]> bodies, TimeSpan defer)
     {
-        connection.Broker.Publish(topic, bodies, defer);
-        lock (connection.Broker.Gate)
-        {
-            connection.Client.Published(topic, bodies.Count);
-        }
+        connection.Broker.Publish(topic, bodies, defer, connection.Client);
     }
 }
