@@ -125,6 +125,26 @@ internal static class KafkaBench
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
+    /// <summary>
+    /// Runs this executable again with <paramref name="args"/> until it exits and returns the
+    /// <c>key value</c> lines it printed; a non-zero exit fails with <paramref name="what"/> and its output.
+    /// </summary>
+    public static async Task<Dictionary<string, double>> RunChildAsync(IEnumerable<string> args, string what)
+    {
+        using var child = StartSelf(args, redirectInput: false);
+        var output = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{what} failed (exit {child.ExitCode}): {output}");
+        }
+
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(static l => l.Split(' ', 2))
+            .Where(static p => p.Length == 2)
+            .ToDictionary(static p => p[0], static p => double.Parse(p[1], CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Starts this benchmark executable again with <paramref name="args"/> (stdout redirected; stderr inherited).</summary>
     public static Process StartSelf(IEnumerable<string> args, bool redirectInput)
     {
@@ -445,56 +465,6 @@ internal static class KafkaBench
             if (Interlocked.Increment(ref _count) == target)
             {
                 _done.TrySetResult(Stopwatch.GetTimestamp());
-            }
-        }
-    }
-
-    /// <summary>Counts the Tmq consumer's backpressure pauses (event 2012) and keeps its first warning or error.</summary>
-    /// <remarks>With the environment variable <c>TMQ_BENCH_LOG=1</c> it also echoes every log line (debug included) to stderr, timestamped.</remarks>
-    private sealed class BenchLogs : ILoggerProvider, ILogger
-    {
-        private readonly long _start = Stopwatch.GetTimestamp();
-
-        private int _pauses;
-        private int _problems;
-
-        public int BackpressurePauses => Volatile.Read(ref _pauses);
-
-        public int Problems => Volatile.Read(ref _problems);
-
-        public string? FirstProblem { get; private set; }
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void Dispose()
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool Echo { get; } = Environment.GetEnvironmentVariable("TMQ_BENCH_LOG") == "1";
-
-        public bool IsEnabled(LogLevel logLevel) => Echo || logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (Echo)
-            {
-                Console.Error.WriteLine($"{Stopwatch.GetElapsedTime(_start).TotalMilliseconds,9:F1} ms {logLevel} {eventId.Id}: {formatter(state, exception)}");
-            }
-
-            if (eventId.Id == 2012)
-            {
-                var text = formatter(state, exception);
-                if (text.Contains("fetching paused", StringComparison.Ordinal) && text.Contains("MaxBufferedMessages", StringComparison.Ordinal))
-                {
-                    Interlocked.Increment(ref _pauses);
-                }
-            }
-            else if (logLevel >= LogLevel.Warning && Interlocked.Increment(ref _problems) == 1)
-            {
-                FirstProblem = formatter(state, exception) + (exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})");
             }
         }
     }

@@ -101,18 +101,7 @@ internal static class KafkaMemoryBenchmark
             .. trace ? new[] { "--trace" } : [],
             .. warm > 0 ? new[] { "--warm", warm.ToString(CultureInfo.InvariantCulture) } : [],
         ];
-        using var child = KafkaBench.StartSelf(args, redirectInput: false);
-        var output = await child.StandardOutput.ReadToEndAsync();
-        await child.WaitForExitAsync();
-        if (child.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"The drain of {topic} failed (exit {child.ExitCode}): {output}");
-        }
-
-        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(static l => l.Split(' ', 2))
-            .Where(static p => p.Length == 2)
-            .ToDictionary(static p => p[0], static p => double.Parse(p[1], CultureInfo.InvariantCulture));
+        var values = await KafkaBench.RunChildAsync(args, $"The drain of {topic}");
         return new Drain(
             messages, (long)values["peak_working_set_bytes"], (long)values["gc_committed_bytes"], (long)values["live_heap_bytes"],
             (long)values["allocated_bytes"], values["seconds"], values["cpu_seconds"], (int)values["pauses"]);

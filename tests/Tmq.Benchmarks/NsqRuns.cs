@@ -119,7 +119,7 @@ internal static class NsqRuns
             ["Tmq:Consumers:main:Nsq:ConnectionsPerNsqd"] = Connections.ToString(CultureInfo.InvariantCulture),
             ["Tmq:Consumers:main:Ordering"] = ordering,
         });
-        var logs = new NsqBenchLogs();
+        var logs = new BenchLogs();
         builder.Logging.SetMinimumLevel(logs.Echo ? LogLevel.Debug : LogLevel.Warning);
         builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton(handler);
