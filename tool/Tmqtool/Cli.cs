@@ -15,11 +15,16 @@ internal static class Cli
           tmqtool tail --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --from-beginning
           tmqtool lag --bootstrap-servers 127.0.0.1:9092 --topic orders --group shop.orders.consumer
           tmqtool dlq replay --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --dry-run
+          tmqtool new --mqtype nsq --psm shop.orders.consumer --topic orders
+          tmqtool dev nsq --topic orders
+          tmqtool produce --nsqd 127.0.0.1:4150 --topic orders --value '{"id":1}'
+          tmqtool lag --nsqd 127.0.0.1:4150 --topic orders
           tmqtool new --help
         """;
 
     private const string DevExamples = """
           tmqtool dev kafka --topic orders:3
+          tmqtool dev nsq --topic orders
         """;
 
     /// <summary>Runs <paramref name="args"/> in the real process environment.</summary>
@@ -31,7 +36,8 @@ internal static class Cli
     {
         var newCommand = NewCommand.Create(environment);
         var devKafka = DevKafkaCommand.Create(environment);
-        var dev = new Command("dev", "Run a local broker for development.") { devKafka };
+        var devNsq = DevNsqCommand.Create(environment);
+        var dev = new Command("dev", "Run a local broker for development.") { devKafka, devNsq };
         var produce = ProduceCommand.Create(environment);
         var tail = TailCommand.Create(environment);
         var lag = LagCommand.Create(environment);
@@ -47,6 +53,7 @@ internal static class Cli
                 [newCommand] = NewCommand.Examples,
                 [dev] = DevExamples,
                 [devKafka] = DevKafkaCommand.Examples,
+                [devNsq] = DevNsqCommand.Examples,
                 [produce] = ProduceCommand.Examples,
                 [tail] = TailCommand.Examples,
                 [lag] = LagCommand.Examples,

@@ -21,6 +21,12 @@ internal sealed record CliEnvironment(string WorkingDirectory, PackageVersions V
     /// <summary>Runs the Kafka helper app (dev kafka, produce, tail); tests replace it.</summary>
     internal IHelperRunner Helper { get; init; } = HelperApp.Instance;
 
+    /// <summary>Stops the verbs that run in the tool until stopped (the NSQ ones); null: Ctrl+C and SIGTERM. Tests give their own.</summary>
+    internal CancellationToken? Stop { get; init; }
+
+    /// <summary>The stop of a verb that runs until stopped: <see cref="Stop"/>, or Ctrl+C and SIGTERM while the returned scope lives.</summary>
+    internal StopSignal ListenForStop() => Stop is { } token ? new StopSignal(token) : StopSignal.FromProcess();
+
     internal static CliEnvironment FromProcess()
     {
         var feed = Path.Combine(AppContext.BaseDirectory, BundledFeedFolderName);

@@ -123,6 +123,25 @@ public sealed class DevNsqd : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Creates a topic, as nsqd's <c>/topic/create</c> does, so that lookupd lists it before anything
+    /// is published (a consumer that discovers nsqd through lookupd finds it at once). Nothing happens
+    /// when it exists.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not a valid NSQ topic name.</exception>
+    public void CreateTopic(string topic)
+    {
+        if (!NsqNames.IsValid(topic))
+        {
+            throw new ArgumentException($"\"{topic}\" is not a valid NSQ topic name: {NsqNames.Rule}.", nameof(topic));
+        }
+
+        lock (_broker.Gate)
+        {
+            _broker.GetOrCreateTopic(topic);
+        }
+    }
+
     /// <summary>The counts of a channel now, or null when the topic or channel does not exist.</summary>
     public DevNsqdChannelStats? GetChannelStats(string topic, string channel)
     {

@@ -13,9 +13,20 @@ namespace Tmq.Nsq.Discovery;
 /// </remarks>
 internal sealed class LookupdClient(HttpClient http)
 {
-    public async Task<IReadOnlyList<NsqAddress>> LookupAsync(Uri lookupd, string topic, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<NsqAddress>> LookupAsync(Uri lookupd, string topic, CancellationToken cancellationToken) =>
+        [.. (await LookupNodesAsync(lookupd, topic, cancellationToken).ConfigureAwait(false)).Select(static n => n.Tcp)];
+
+    /// <summary>The nsqd that have <paramref name="topic"/>, with their HTTP ports.</summary>
+    public Task<IReadOnlyList<NsqdNode>> LookupNodesAsync(Uri lookupd, string topic, CancellationToken cancellationToken) =>
+        GetNodesAsync(lookupd, $"lookup?topic={Uri.EscapeDataString(topic)}", cancellationToken);
+
+    /// <summary>Every nsqd the lookupd knows (<c>GET /nodes</c>, the same "producers" list), whatever topics they have.</summary>
+    public Task<IReadOnlyList<NsqdNode>> NodesAsync(Uri lookupd, CancellationToken cancellationToken) =>
+        GetNodesAsync(lookupd, "nodes", cancellationToken);
+
+    private async Task<IReadOnlyList<NsqdNode>> GetNodesAsync(Uri lookupd, string pathAndQuery, CancellationToken cancellationToken)
     {
-        var uri = new Uri(lookupd, $"lookup?topic={Uri.EscapeDataString(topic)}");
+        var uri = new Uri(lookupd, pathAndQuery);
         using var response = await http.GetAsync(uri, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
@@ -25,13 +36,13 @@ internal sealed class LookupdClient(HttpClient http)
 
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"nsqlookupd at {lookupd} answered {(int)response.StatusCode} {response.ReasonPhrase} to /lookup?topic={topic}.");
+            throw new HttpRequestException($"nsqlookupd at {lookupd} answered {(int)response.StatusCode} {response.ReasonPhrase} to /{pathAndQuery}.");
         }
 
         return Parse(body, lookupd);
     }
 
-    internal static IReadOnlyList<NsqAddress> Parse(byte[] body, Uri lookupd)
+    internal static IReadOnlyList<NsqdNode> Parse(byte[] body, Uri lookupd)
     {
         try
         {
@@ -47,15 +58,16 @@ internal sealed class LookupdClient(HttpClient http)
                 throw new FormatException("it has no \"producers\" list");
             }
 
-            var found = new List<NsqAddress>();
+            var found = new List<NsqdNode>();
             foreach (var producer in producers.EnumerateArray())
             {
                 if (producer.ValueKind == JsonValueKind.Object &&
                     producer.TryGetProperty("broadcast_address", out var host) && host.ValueKind == JsonValueKind.String &&
                     producer.TryGetProperty("tcp_port", out var port) && port.TryGetInt32(out var tcpPort) &&
-                    NsqAddress.TryParse($"{Bracket(host.GetString()!)}:{tcpPort}", out var address) && !found.Contains(address))
+                    NsqAddress.TryParse($"{Bracket(host.GetString()!)}:{tcpPort}", out var address) && !found.Exists(n => n.Tcp == address))
                 {
-                    found.Add(address);
+                    var httpPort = producer.TryGetProperty("http_port", out var http) && http.TryGetInt32(out var h) && h is > 0 and <= 65535 ? h : 0;
+                    found.Add(new NsqdNode(address, httpPort));
                 }
             }
 
@@ -63,9 +75,16 @@ internal sealed class LookupdClient(HttpClient http)
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
-            throw new FormatException($"nsqlookupd at {lookupd} answered /lookup with something that is not a lookup result ({ex.Message}).", ex);
+            throw new FormatException($"nsqlookupd at {lookupd} answered with something that is not a lookup result ({ex.Message}).", ex);
         }
     }
 
     private static string Bracket(string host) => host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+}
+
+/// <summary>An nsqd as nsqlookupd lists it: its TCP address, and its HTTP port (0 when not given).</summary>
+internal readonly record struct NsqdNode(NsqAddress Tcp, int HttpPort)
+{
+    /// <summary>http://host:port/ of its HTTP API, or null when the port is unknown.</summary>
+    public Uri? Http => HttpPort > 0 ? new Uri($"http://{new NsqAddress(Tcp.Host, HttpPort)}/") : null;
 }

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Tmqtool.Helper;
+using Tmqtool.Nsq;
 using Tmqtool.Validation;
 
 namespace Tmqtool.Commands;
 
 /// <summary>
 /// <c>tmqtool dlq replay</c>: sends the messages of a dead-letter topic back to the topic they
-/// failed on, once the cause is fixed.
+/// failed on, once the cause is fixed. Kafka through the helper; NSQ in the tool (<see cref="NsqReplay"/>).
 /// </summary>
 /// <remarks>
 /// Replays what the dead-letter topic holds when it starts, not what arrives meanwhile, so a
@@ -20,6 +21,8 @@ internal sealed class DlqReplayCommand
           tmqtool dlq replay --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --dry-run
           tmqtool dlq replay --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq
           tmqtool dlq replay --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --to orders.retry --count 10
+          tmqtool dlq replay --nsqd 127.0.0.1:4150 --topic orders.dlq --dry-run
+          tmqtool dlq replay --lookupd http://127.0.0.1:4161 --topic orders.dlq
         """;
 
     internal const int MaxCount = 1_000_000;
@@ -41,8 +44,14 @@ internal sealed class DlqReplayCommand
 
     private readonly Option<string> _group = new("--group")
     {
-        Description = "The consumer group that records how far the replay got. Default: tmqtool-replay.<topic>.",
+        Description = "Kafka: the consumer group that records how far the replay got. Default: tmqtool-replay.<topic>.",
         HelpName = "group",
+    };
+
+    private readonly Option<string> _channel = new("--channel")
+    {
+        Description = $"NSQ: the channel of the dead-letter topic the replay reads (a message leaves it once replayed). Default: {NsqReplay.DefaultChannel}.",
+        HelpName = "channel",
     };
 
     private readonly Option<int> _count = new("--count")
@@ -67,7 +76,13 @@ internal sealed class DlqReplayCommand
 
     private static string DefaultGroup(string topic) => "tmqtool-replay." + topic;
 
-    private DlqReplayCommand(CliEnvironment environment) => _environment = environment;
+    private readonly BrokerVerb _broker;
+
+    private DlqReplayCommand(CliEnvironment environment)
+    {
+        _environment = environment;
+        _broker = new BrokerVerb(_bootstrapServers);
+    }
 
     internal static Command Create(CliEnvironment environment)
     {
@@ -77,19 +92,28 @@ internal sealed class DlqReplayCommand
             "Send the messages of a dead-letter topic back to the topic they failed on, with their key, value and headers (less the tmq-dlq-* ones). "
             + "Replays what the topic holds when it starts; a second run resumes where the first stopped.")
         {
-            verb._bootstrapServers, verb._topic, verb._to, verb._group, verb._count, verb._dryRun, verb._timeout,
+            verb._bootstrapServers, verb._broker.Nsqd, verb._broker.Lookupd, verb._topic, verb._to, verb._group, verb._channel, verb._count, verb._dryRun, verb._timeout,
         };
         command.SetAction(verb.Execute);
         return command;
     }
 
-    private int Execute(ParseResult parse) => HelperVerb.Run(_environment, parse, CreateRequest);
+    private int Execute(ParseResult parse) => _broker.Run(_environment, parse, CreateRequest, CreateNsqRun);
 
-    private HelperRequest CreateRequest(ParseResult parse)
+    private Func<TextWriter, TextWriter, CancellationToken, Task<int>> CreateNsqRun(ParseResult parse, NsqTarget target)
     {
-        var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
-        var topic = KafkaNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders.dlq");
-        var to = parse.GetValue(_to) is { } target ? KafkaNames.ValidateAnyTopic("--to", target, "orders") : null;
+        BrokerVerb.RefuseOnNsq(parse, _group, $"an NSQ replay reads through a channel of the dead-letter topic: give --channel, or leave it out for {NsqReplay.DefaultChannel}");
+        var topic = NsqNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders.dlq");
+        var to = parse.GetValue(_to) is { } toTopic ? NsqNames.ValidateAnyTopic("--to", toTopic, "orders") : null;
+        RefuseLoop(topic, to);
+        var channel = parse.GetValue(_channel) is { } c ? NsqNames.ValidateChannel(c, $"e.g. --channel {NsqReplay.DefaultChannel}") : NsqReplay.DefaultChannel;
+        var (count, timeout) = ValidateLimits(parse);
+        var request = new NsqReplayRequest(target, topic, to, channel, count, parse.GetValue(_dryRun), TimeSpan.FromSeconds(timeout));
+        return (output, error, stop) => NsqReplay.RunAsync(request, output, error, stop);
+    }
+
+    private static void RefuseLoop(string topic, string? to)
+    {
         if (to == topic)
         {
             throw new InputException(
@@ -97,12 +121,10 @@ internal sealed class DlqReplayCommand
                 "a replay sends messages to another topic; into itself it would never end",
                 "leave --to out to send each message back to the topic it failed on");
         }
+    }
 
-        var group = parse.GetValue(_group) is { Length: > 0 } g
-            ? KafkaNames.ValidateGroup(g, $"e.g. --group ops.replay, or leave it out to use {DefaultGroup("<topic>")}")
-            : DefaultGroup(topic) is { Length: <= KafkaNames.MaxGroupLength } fallback
-                ? fallback
-                : throw InputException.Missing("--group", KafkaNames.GroupRule, $"the default, {DefaultGroup("<topic>")}, is too long for this topic: give a shorter --group");
+    private (int Count, int Timeout) ValidateLimits(ParseResult parse)
+    {
         var count = 0;
         if (parse.GetResult(_count) is { Implicit: false })
         {
@@ -112,6 +134,22 @@ internal sealed class DlqReplayCommand
 
         var timeout = parse.GetValue(_timeout);
         InputException.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 30");
+        return (count, timeout);
+    }
+
+    private HelperRequest CreateRequest(ParseResult parse)
+    {
+        var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
+        BrokerVerb.RefuseOnKafka(parse, _channel);
+        var topic = KafkaNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders.dlq");
+        var to = parse.GetValue(_to) is { } target ? KafkaNames.ValidateAnyTopic("--to", target, "orders") : null;
+        RefuseLoop(topic, to);
+        var group = parse.GetValue(_group) is { Length: > 0 } g
+            ? KafkaNames.ValidateGroup(g, $"e.g. --group ops.replay, or leave it out to use {DefaultGroup("<topic>")}")
+            : DefaultGroup(topic) is { Length: <= KafkaNames.MaxGroupLength } fallback
+                ? fallback
+                : throw InputException.Missing("--group", KafkaNames.GroupRule, $"the default, {DefaultGroup("<topic>")}, is too long for this topic: give a shorter --group");
+        var (count, timeout) = ValidateLimits(parse);
         return new HelperRequest("dlq-replay", new JsonObject
         {
             ["bootstrapServers"] = servers,

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Tmqtool.Helper;
+using Tmqtool.Nsq;
 using Tmqtool.Validation;
 
 namespace Tmqtool.Commands;
 
-/// <summary><c>tmqtool produce</c>: sends messages to a Kafka topic and prints where each landed.</summary>
+/// <summary><c>tmqtool produce</c>: sends messages to a Kafka or NSQ topic and prints each one the broker acknowledged.</summary>
 internal sealed class ProduceCommand
 {
     internal const string Examples = """
@@ -13,6 +14,8 @@ internal sealed class ProduceCommand
           tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --key 'order-{n}' --value '{"id":{n}}' --count 100
           tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --key k7 --value 'm-{n}' --count 10000 --quiet
           tmqtool produce --bootstrap-servers 127.0.0.1:9092 --topic orders --value hello --header trace=abc --header source=cli
+          tmqtool produce --nsqd 127.0.0.1:4150 --topic orders --value '{"id":1}'
+          tmqtool produce --lookupd http://127.0.0.1:4161 --topic orders --key order-1 --value '{"id":1}'
         """;
 
     internal const int MaxCount = 1_000_000;
@@ -28,7 +31,7 @@ internal sealed class ProduceCommand
 
     private readonly Option<string> _key = new("--key")
     {
-        Description = "The message key, UTF-8 (picks the partition; same key, same order). Default: no key.",
+        Description = "The message key, UTF-8. Kafka: picks the partition (same key, same order). NSQ: carried in a TMQ envelope, which Tmq consumers order by. Default: no key.",
         HelpName = "key",
     };
 
@@ -40,7 +43,7 @@ internal sealed class ProduceCommand
 
     private readonly Option<string[]> _headers = new("--header")
     {
-        Description = "A header, name=value (UTF-8). Repeat for more.",
+        Description = "A header, name=value (UTF-8). Repeat for more. NSQ: carried in a TMQ envelope; without --key and --header the value is sent as it is.",
         HelpName = "name=value",
         Arity = ArgumentArity.ZeroOrMore,
     };
@@ -66,28 +69,63 @@ internal sealed class ProduceCommand
 
     private readonly CliEnvironment _environment;
 
-    private ProduceCommand(CliEnvironment environment) => _environment = environment;
+    private readonly BrokerVerb _broker;
+
+    private ProduceCommand(CliEnvironment environment)
+    {
+        _environment = environment;
+        _broker = new BrokerVerb(_bootstrapServers);
+    }
 
     internal static Command Create(CliEnvironment environment)
     {
         var verb = new ProduceCommand(environment);
-        var command = new Command("produce", "Send messages to a Kafka topic and wait until the broker acknowledges them.")
+        var command = new Command("produce", "Send messages to a Kafka or NSQ topic and wait until the broker acknowledges them.")
         {
-            verb._bootstrapServers, verb._topic, verb._key, verb._value, verb._headers, verb._count, verb._quiet, verb._timeout,
+            verb._bootstrapServers, verb._broker.Nsqd, verb._broker.Lookupd, verb._topic, verb._key, verb._value, verb._headers, verb._count, verb._quiet, verb._timeout,
         };
         command.SetAction(verb.Execute);
         return command;
     }
 
-    private int Execute(ParseResult parse) => HelperVerb.Run(_environment, parse, CreateRequest);
+    private int Execute(ParseResult parse) => _broker.Run(_environment, parse, CreateRequest, CreateNsqRun);
 
     private HelperRequest CreateRequest(ParseResult parse)
     {
         var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
         var topic = KafkaNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
+        var (value, headers, count, timeout) = ValidateMessage(parse);
+        return new HelperRequest("produce", new JsonObject
+        {
+            ["bootstrapServers"] = servers,
+            ["topic"] = topic,
+            ["key"] = parse.GetValue(_key),
+            ["value"] = value,
+            ["headers"] = new JsonArray([.. headers.Select(static h => new JsonObject { ["name"] = h.Key, ["value"] = h.Value })]),
+            ["count"] = count,
+            ["quiet"] = parse.GetValue(_quiet),
+            ["timeoutSeconds"] = timeout,
+        });
+    }
+
+    private Func<TextWriter, TextWriter, CancellationToken, Task<int>> CreateNsqRun(ParseResult parse, NsqTarget target)
+    {
+        var topic = NsqNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
+        var (value, headers, count, timeout) = ValidateMessage(parse);
+        if (value.Length == 0 && parse.GetValue(_key) is null && headers.Count == 0)
+        {
+            throw new InputException("--value '' is empty.", "nsqd refuses an empty message (E_BAD_MESSAGE)", "give a value, or a --key or --header (the message is then a TMQ envelope, never empty)");
+        }
+
+        var request = new NsqProduceRequest(target, topic, parse.GetValue(_key), value, headers, count, parse.GetValue(_quiet), TimeSpan.FromSeconds(timeout));
+        return (output, error, stop) => NsqProduce.RunAsync(request, output, error, stop);
+    }
+
+    private (string Value, List<KeyValuePair<string, string>> Headers, int Count, int Timeout) ValidateMessage(ParseResult parse)
+    {
         var value = parse.GetValue(_value)
             ?? throw InputException.Missing("--value", "the message's value as text; it may be empty (--value '')", "e.g. --value '{\"id\":1}'");
-        var headers = new JsonArray();
+        var headers = new List<KeyValuePair<string, string>>();
         foreach (var header in parse.GetValue(_headers) ?? [])
         {
             var equals = header.IndexOf('=', StringComparison.Ordinal);
@@ -97,23 +135,13 @@ internal sealed class ProduceCommand
                 throw InputException.Invalid("--header", header, "header", "name=value, with a name that is not empty and has no control characters", "e.g. --header source=cli");
             }
 
-            headers.Add(new JsonObject { ["name"] = name, ["value"] = header[(equals + 1)..] });
+            headers.Add(new(name, header[(equals + 1)..]));
         }
 
         var count = parse.GetValue(_count);
         InputException.CheckRange("--count", count, 1, MaxCount, "e.g. --count 10");
         var timeout = parse.GetValue(_timeout);
         InputException.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 30");
-        return new HelperRequest("produce", new JsonObject
-        {
-            ["bootstrapServers"] = servers,
-            ["topic"] = topic,
-            ["key"] = parse.GetValue(_key),
-            ["value"] = value,
-            ["headers"] = headers,
-            ["count"] = count,
-            ["quiet"] = parse.GetValue(_quiet),
-            ["timeoutSeconds"] = timeout,
-        });
+        return (value, headers, count, timeout);
     }
 }

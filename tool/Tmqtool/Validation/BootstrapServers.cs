@@ -23,7 +23,7 @@ internal static partial class BootstrapServers
     {
         if (string.IsNullOrEmpty(value))
         {
-            throw InputException.Missing(Option, Rule, Fix);
+            throw InputException.Missing(Option, Rule, Fix + "; for an NSQ topic give --nsqd or --lookupd instead");
         }
 
         foreach (var server in value.Split(','))

@@ -14,6 +14,9 @@ internal static partial class NsqNames
     internal const string TopicRule =
         "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64); without that suffix at most 60, so that the dead-letter topic '<topic>.dlq' fits";
 
+    internal const string AnyTopicRule =
+        "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64)";
+
     internal const string ChannelRule =
         "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64)";
 
@@ -32,11 +35,27 @@ internal static partial class NsqNames
         return value;
     }
 
-    internal static string ValidateChannel(string value)
+    /// <summary>Any topic nsqd accepts (a verb's <paramref name="option"/>, e.g. --topic or --to), dead-letter topics included.</summary>
+    internal static string ValidateAnyTopic(string option, string? value, string example)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw InputException.Missing(option, AnyTopicRule, $"e.g. {option} {example}");
+        }
+
+        if (!IsValid(value))
+        {
+            throw InputException.Invalid(option, value, "NSQ topic", AnyTopicRule, $"e.g. {option} {example}");
+        }
+
+        return value;
+    }
+
+    internal static string ValidateChannel(string value, string fix = "e.g. --channel search-indexer, or leave it out to use the PSM")
     {
         if (!IsValid(value))
         {
-            throw InputException.Invalid("--channel", value, "NSQ channel", ChannelRule, "e.g. --channel search-indexer, or leave it out to use the PSM");
+            throw InputException.Invalid("--channel", value, "NSQ channel", ChannelRule, fix);
         }
 
         return value;

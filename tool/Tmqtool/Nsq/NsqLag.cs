@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Tmq.Nsq.Discovery;
+
+namespace Tmqtool.Nsq;
+
+/// <summary>What <c>lag</c> reads on NSQ. <see cref="Channel"/> null: every channel of the topic.</summary>
+internal sealed record NsqLagRequest(NsqTarget Target, string Topic, string? Channel, TimeSpan Timeout);
+
+/// <summary>
+/// <c>lag</c> on NSQ: each channel's depth (messages waiting), in-flight, deferred, requeued and
+/// timed-out counts on every nsqd that has the topic, from nsqd's <c>/stats</c>. NSQ has no offsets:
+/// depth is its lag. Reads only; joins nothing.
+/// </summary>
+/// <remarks>
+/// nsqlookupd gives each nsqd's HTTP port. A fixed <c>--nsqd host:port</c> names the TCP port, and
+/// its HTTP API is taken to be on the next one (4150 and 4151 are nsqd's defaults, and
+/// <c>tmqtool dev nsq</c>'s).
+/// </remarks>
+internal static class NsqLag
+{
+    internal static async Task<int> RunAsync(NsqLagRequest request, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        var nodes = await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false);
+        using var http = new HttpClient { Timeout = request.Timeout };
+        var rows = new List<(string Nsqd, ChannelStats Stats)>();
+        var topicDepth = 0L;
+        var found = 0;
+        var unreachable = new List<string>();
+        foreach (var node in nodes)
+        {
+            var uri = node.Http ?? new Uri($"http://{new Tmq.Nsq.NsqAddress(node.Tcp.Host, node.Tcp.Port + 1)}/");
+            TopicStats? stats;
+            try
+            {
+                stats = await ReadAsync(http, uri, request.Topic, stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                unreachable.Add($"{uri}: {(e is TaskCanceledException ? $"no answer within {request.Timeout.TotalSeconds:0} s" : e.Message)}");
+                continue;
+            }
+
+            if (stats is null)
+            {
+                continue;
+            }
+
+            found++;
+            topicDepth += stats.Depth;
+            rows.AddRange(stats.Channels.Where(c => request.Channel is null || c.Name == request.Channel).Select(c => (node.Tcp.ToString(), c)));
+        }
+
+        foreach (var problem in unreachable)
+        {
+            error.WriteLine($"warning: nsqd's HTTP API did not answer /stats: {problem}");
+        }
+
+        if (found == 0)
+        {
+            error.WriteLine(unreachable.Count == nodes.Count
+                ? $"error: no nsqd answered /stats for {request.Topic} ({request.Target.Describe()})."
+                : $"error: topic {request.Topic} was not found on {string.Join(", ", nodes.Select(static n => n.Tcp))}.");
+            return ExitCodes.UnexpectedFailure;
+        }
+
+        if (request.Channel is not null && rows.Count == 0)
+        {
+            error.WriteLine($"error: topic {request.Topic} has no channel {request.Channel}: the consumer has not subscribed yet, or --channel is misspelt (a generated service's channel is its PSM unless set).");
+            return ExitCodes.UnexpectedFailure;
+        }
+
+        output.WriteLine($"{"nsqd",-22} {"channel",-30} {"depth",10} {"in_flight",10} {"deferred",10} {"requeued",10} {"timed_out",10} {"clients",8}");
+        foreach (var (nsqd, c) in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{nsqd,-22} {c.Name,-30} {c.Depth,10} {c.InFlight,10} {c.Deferred,10} {c.Requeued,10} {c.TimedOut,10} {c.Clients,8}"));
+        }
+
+        var depth = rows.Sum(static r => r.Stats.Depth);
+        var inFlight = rows.Sum(static r => r.Stats.InFlight);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"topic={request.Topic}{(request.Channel is null ? "" : " channel=" + request.Channel)} depth={depth} in_flight={inFlight} topic_queue={topicDepth}"));
+        if (rows.Count == 0)
+        {
+            error.WriteLine($"note: topic {request.Topic} has no channel yet: its {topicDepth} message(s) wait in the topic's own queue and go to the first channel made.");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<TopicStats?> ReadAsync(HttpClient http, Uri nsqd, string topic, CancellationToken stop)
+    {
+        using var response = await http.GetAsync(new Uri(nsqd, $"stats?format=json&topic={Uri.EscapeDataString(topic)}"), stop).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(stop).ConfigureAwait(false));
+        var root = json.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object ? data : json.RootElement;
+        foreach (var t in root.GetProperty("topics").EnumerateArray())
+        {
+            if (t.GetProperty("topic_name").GetString() != topic)
+            {
+                continue;
+            }
+
+            var channels = t.TryGetProperty("channels", out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Select(static c => new ChannelStats(
+                    c.GetProperty("channel_name").GetString() ?? "",
+                    Count(c, "depth"),
+                    Count(c, "in_flight_count"),
+                    Count(c, "deferred_count"),
+                    Count(c, "requeue_count"),
+                    Count(c, "timeout_count"),
+                    c.TryGetProperty("clients", out var clients) && clients.ValueKind == JsonValueKind.Array ? clients.GetArrayLength() : Count(c, "client_count"))).ToList()
+                : [];
+            return new TopicStats(Count(t, "depth"), channels);
+        }
+
+        return null;
+    }
+
+    private static long Count(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.TryGetInt64(out var count) ? count : 0;
+
+    private sealed record TopicStats(long Depth, IReadOnlyList<ChannelStats> Channels);
+
+    private sealed record ChannelStats(string Name, long Depth, long InFlight, long Deferred, long Requeued, long TimedOut, long Clients);
+}

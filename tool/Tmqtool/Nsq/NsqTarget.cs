@@ -1,0 +1,153 @@
+using System.CommandLine;
+using Tmq.Nsq;
+using Tmq.Nsq.Discovery;
+using Tmqtool.Validation;
+
+namespace Tmqtool.Nsq;
+
+/// <summary>
+/// Where an NSQ verb finds nsqd: fixed TCP addresses (<c>--nsqd</c>), or every nsqd that
+/// nsqlookupd lists (<c>--lookupd</c>). Given instead of Kafka's <c>--bootstrap-servers</c>.
+/// </summary>
+internal sealed class NsqTarget
+{
+    internal const string NsqdOption = "--nsqd";
+    internal const string LookupdOption = "--lookupd";
+
+    internal const string NsqdRule = "nsqd's TCP address, host:port (nsqd listens on 4150 unless told otherwise), e.g. 127.0.0.1:4150; several separated by commas";
+    internal const string LookupdRule = "nsqlookupd's HTTP address, e.g. http://127.0.0.1:4161 (or 127.0.0.1:4161); several separated by commas";
+
+    private NsqTarget(IReadOnlyList<NsqAddress> nsqd, IReadOnlyList<Uri> lookupd)
+    {
+        Nsqd = nsqd;
+        Lookupd = lookupd;
+    }
+
+    internal IReadOnlyList<NsqAddress> Nsqd { get; }
+
+    internal IReadOnlyList<Uri> Lookupd { get; }
+
+    /// <summary>What was given, for messages: "nsqd 127.0.0.1:4150" or "nsqlookupd http://127.0.0.1:4161/".</summary>
+    internal string Describe() => Nsqd.Count > 0 ? "nsqd " + string.Join(", ", Nsqd) : "nsqlookupd " + string.Join(", ", Lookupd);
+
+    internal static Option<string[]> CreateNsqdOption() => new(NsqdOption)
+    {
+        Description = "NSQ: nsqd's TCP address, host:port[,host:port...]. Instead of --bootstrap-servers.",
+        HelpName = "host:port",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    internal static Option<string[]> CreateLookupdOption() => new(LookupdOption)
+    {
+        Description = "NSQ: nsqlookupd's HTTP address, to use every nsqd it lists, e.g. http://127.0.0.1:4161. Instead of --nsqd.",
+        HelpName = "url",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    /// <summary>The target the options name, or null when neither was given (a Kafka run).</summary>
+    internal static NsqTarget? Read(ParseResult parse, Option<string[]> nsqdOption, Option<string[]> lookupdOption)
+    {
+        var nsqd = Split(parse.GetValue(nsqdOption));
+        var lookupd = Split(parse.GetValue(lookupdOption));
+        if (nsqd is null && lookupd is null)
+        {
+            return null;
+        }
+
+        if (nsqd is not null && lookupd is not null)
+        {
+            throw new InputException(
+                "--nsqd and --lookupd are both given.",
+                "one way to find nsqd: fixed addresses, or the nsqd that nsqlookupd lists",
+                "keep --nsqd for a single nsqd, or --lookupd for a cluster");
+        }
+
+        var addresses = new List<NsqAddress>();
+        foreach (var value in nsqd ?? [])
+        {
+            if (!NsqAddress.TryParse(value, out var address) || value != value.Trim() || value.Contains("://", StringComparison.Ordinal))
+            {
+                throw InputException.Invalid(NsqdOption, value, "nsqd address", NsqdRule, "e.g. --nsqd 127.0.0.1:4150 (for nsqlookupd's HTTP address use --lookupd)");
+            }
+
+            if (!addresses.Contains(address))
+            {
+                addresses.Add(address);
+            }
+        }
+
+        var uris = new List<Uri>();
+        foreach (var value in lookupd ?? [])
+        {
+            if (!NsqAddress.TryParseLookupd(value, out var uri) || value != value.Trim() || uri.Port is < 1 or > 65535)
+            {
+                throw InputException.Invalid(LookupdOption, value, "nsqlookupd address", LookupdRule, "e.g. --lookupd http://127.0.0.1:4161");
+            }
+
+            if (!uris.Contains(uri))
+            {
+                uris.Add(uri);
+            }
+        }
+
+        return new NsqTarget(addresses, uris);
+    }
+
+    /// <summary>
+    /// The nsqd that have <paramref name="topic"/>: the fixed ones, or those any lookupd lists
+    /// (with <paramref name="orAny"/>, every nsqd the lookupds know when none has the topic yet,
+    /// for a producer that creates it).
+    /// </summary>
+    /// <exception cref="NsqVerbException">No lookupd answered, or none lists an nsqd.</exception>
+    internal async Task<IReadOnlyList<NsqdNode>> FindAsync(string topic, bool orAny, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Nsqd.Count > 0)
+        {
+            return [.. Nsqd.Select(static a => new NsqdNode(a, 0))];
+        }
+
+        using var http = new HttpClient { Timeout = timeout };
+        var lookupd = new LookupdClient(http);
+        var found = new List<NsqdNode>();
+        var failures = new List<string>();
+        foreach (var uri in Lookupd)
+        {
+            try
+            {
+                var nodes = await lookupd.LookupNodesAsync(uri, topic, cancellationToken).ConfigureAwait(false);
+                if (nodes.Count == 0 && orAny)
+                {
+                    nodes = await lookupd.NodesAsync(uri, cancellationToken).ConfigureAwait(false);
+                }
+
+                found.AddRange(nodes.Where(n => !found.Exists(f => f.Tcp == n.Tcp)));
+            }
+            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                failures.Add($"{uri}: {(e is TaskCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : e.Message)}");
+            }
+        }
+
+        if (found.Count > 0)
+        {
+            return found;
+        }
+
+        if (failures.Count == Lookupd.Count)
+        {
+            throw new NsqVerbException($"no nsqlookupd answered ({string.Join("; ", failures)}).");
+        }
+
+        throw new NsqVerbException(orAny
+            ? $"nsqlookupd ({string.Join(", ", Lookupd)}) lists no nsqd at all: start nsqd with --lookupd-tcp-address pointing at it, or pass --nsqd."
+            : $"no nsqd has topic {topic} (asked nsqlookupd {string.Join(", ", Lookupd)}): check the name, or publish to it first.");
+    }
+
+    private static string[]? Split(string[]? values) =>
+        values is null || values.Length == 0
+            ? null
+            : [.. values.SelectMany(static v => v.Length == 0 ? [v] : v.Split(',', StringSplitOptions.None))];
+}
+
+/// <summary>An NSQ verb could not do its work (nsqd unreachable, topic unknown, refused); the message says why. Exit code 1.</summary>
+internal sealed class NsqVerbException(string message) : Exception(message);
