@@ -38,7 +38,7 @@ public sealed class EndToEndTests(InstalledTool tool)
             var bootstrap = (await brokerLines.WaitForAsync(l => l.StartsWith("bootstrap.servers=", StringComparison.Ordinal), Start))["bootstrap.servers=".Length..];
             Assert.Equal(bootstrap + "\n", await File.ReadAllTextAsync(bootstrapFile));
 
-            var metricsPort = FreePort();
+            var metricsPort = Processes.FreePort();
             worker = StartWorker(service, bootstrap, metricsPort);
             var workerLines = new LineReader(worker);
 
@@ -68,7 +68,7 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Contains("orders.dlq: 1 message(s) to replay", next, StringComparison.Ordinal);
             Assert.Contains("would replay orders.dlq[0]@1 -> orders key=empty", next, StringComparison.Ordinal);
 
-            var metrics = await ScrapeAsync(metricsPort);
+            var metrics = await Processes.ScrapeAfterDeadLetterAsync(metricsPort, Step);
             foreach (var series in new[]
             {
                 "tmq_consumer_outcomes_total{", "tmq_outcome=\"success\"", "tmq_outcome=\"dead_letter\"",
@@ -97,7 +97,7 @@ public sealed class EndToEndTests(InstalledTool tool)
                 Assert.Contains("messaging_system=\"kafka\"", line, StringComparison.Ordinal);
             }
 
-            await StopAsync(worker, TimeSpan.FromSeconds(40));
+            await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
             Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
             Assert.Contains(workerLines.Lines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
 
@@ -121,7 +121,7 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Contains("Local: Message timed out. The brokers were not reached: ", produceOutput, StringComparison.Ordinal);
             Assert.Contains("Connection refused", produceOutput, StringComparison.Ordinal);
 
-            await StopAsync(broker, TimeSpan.FromSeconds(30));
+            await Processes.StopAsync(broker, TimeSpan.FromSeconds(30));
             Assert.True(broker.ExitCode == 0, $"tmqtool dev kafka exited with {broker.ExitCode}:\n{brokerLines}");
             await brokerLines.WaitForAsync(l => l == "Embedded Kafka broker stopped.", TimeSpan.FromSeconds(5));
             Assert.False(File.Exists(bootstrapFile), "The bootstrap file outlived the broker.");
@@ -218,41 +218,5 @@ public sealed class EndToEndTests(InstalledTool tool)
         return ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, environment);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The worker's /metrics once it shows the dead-lettered message (the gauges need one collection after the consumer started).</summary>
-    private static async Task<string> ScrapeAsync(int port)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow + Step;
-        while (true)
-        {
-            var text = await http.GetStringAsync(new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/metrics"));
-            if (text.Contains("tmq_outcome=\"dead_letter\"", StringComparison.Ordinal))
-            {
-                return text;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No dead_letter outcome on /metrics within {Step}:\n{text}");
-            await Task.Delay(200);
-        }
-    }
-
     private string Tmqtool(params string[] arguments) => tool.Run(tool.Executable, arguments, tool.WorkDirectory);
-
-    private static async Task StopAsync(Process process, TimeSpan limit)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var exited = new CancellationTokenSource(limit);
-        await process.WaitForExitAsync(exited.Token);
-    }
 }

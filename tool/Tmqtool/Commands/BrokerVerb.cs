@@ -21,14 +21,15 @@ internal sealed class BrokerVerb(Option<string> bootstrapServers)
         CliEnvironment environment,
         ParseResult parse,
         Func<ParseResult, HelperRequest> kafka,
-        Func<ParseResult, NsqTarget, Func<TextWriter, TextWriter, CancellationToken, Task<int>>> nsq)
+        Func<ParseResult, NsqTarget, Func<TextWriter, TextWriter, CancellationToken, Task<int>>> nsq,
+        bool httpAllowed = false)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         Func<TextWriter, TextWriter, CancellationToken, Task<int>> run;
         try
         {
-            if (NsqTarget.Read(parse, Nsqd, Lookupd) is not { } target)
+            if (NsqTarget.Read(parse, Nsqd, Lookupd, httpAllowed) is not { } target)
             {
                 return HelperVerb.Run(environment, parse, kafka);
             }
@@ -36,7 +37,7 @@ internal sealed class BrokerVerb(Option<string> bootstrapServers)
             if (parse.GetResult(bootstrapServers) is not null)
             {
                 throw new InputException(
-                    $"{BootstrapServers.Option} and {(target.Nsqd.Count > 0 ? NsqTarget.NsqdOption : NsqTarget.LookupdOption)} are both given.",
+                    $"{BootstrapServers.Option} and {(target.Lookupd.Count == 0 ? NsqTarget.NsqdOption : NsqTarget.LookupdOption)} are both given.",
                     "one broker: --bootstrap-servers for Kafka, or --nsqd / --lookupd for NSQ",
                     "keep the one for the broker the topic is on");
             }

@@ -16,6 +16,7 @@ internal sealed class LagCommand
     internal const string Examples = """
           tmqtool lag --bootstrap-servers 127.0.0.1:9092 --topic orders --group shop.orders.consumer
           tmqtool lag --nsqd 127.0.0.1:4150 --topic orders
+          tmqtool lag --nsqd http://127.0.0.1:4151 --topic orders
           tmqtool lag --lookupd http://127.0.0.1:4161 --topic orders --channel shop.orders.consumer
         """;
 
@@ -37,7 +38,7 @@ internal sealed class LagCommand
 
     private readonly Option<string> _channel = new("--channel")
     {
-        Description = "NSQ: show this channel only (a generated service's channel is its PSM unless set). Default: every channel of the topic. With --nsqd host:port, nsqd's HTTP API is taken to be on the next port (4151 for 4150).",
+        Description = "NSQ: show this channel only (a generated service's channel is its PSM unless set). Default: every channel of the topic. Lag reads nsqd's HTTP API: give --nsqd http://host:4151, or --nsqd host:port for the HTTP API on the next port (4151 for 4150).",
         HelpName = "channel",
     };
 
@@ -69,7 +70,7 @@ internal sealed class LagCommand
         return command;
     }
 
-    private int Execute(ParseResult parse) => _broker.Run(_environment, parse, CreateRequest, CreateNsqRun);
+    private int Execute(ParseResult parse) => _broker.Run(_environment, parse, CreateRequest, CreateNsqRun, httpAllowed: true);
 
     private Func<TextWriter, TextWriter, CancellationToken, Task<int>> CreateNsqRun(ParseResult parse, NsqTarget target)
     {

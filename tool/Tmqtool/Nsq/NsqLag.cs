@@ -22,15 +22,18 @@ internal static class NsqLag
 {
     internal static async Task<int> RunAsync(NsqLagRequest request, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var nodes = await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false);
+        var nodes = request.Target.NsqdHttp.Count > 0
+            ? [.. request.Target.NsqdHttp.Select(static u => (Name: $"{u.Host}:{u.Port}", Http: u))]
+            : (await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false))
+                .Select(static n => (Name: n.Tcp.ToString(), Http: n.Http ?? new Uri($"http://{new Tmq.Nsq.NsqAddress(n.Tcp.Host, n.Tcp.Port + 1)}/")))
+                .ToList();
         using var http = new HttpClient { Timeout = request.Timeout };
         var rows = new List<(string Nsqd, ChannelStats Stats)>();
         var topicDepth = 0L;
         var found = 0;
         var unreachable = new List<string>();
-        foreach (var node in nodes)
+        foreach (var (name, uri) in nodes)
         {
-            var uri = node.Http ?? new Uri($"http://{new Tmq.Nsq.NsqAddress(node.Tcp.Host, node.Tcp.Port + 1)}/");
             TopicStats? stats;
             try
             {
@@ -49,7 +52,7 @@ internal static class NsqLag
 
             found++;
             topicDepth += stats.Depth;
-            rows.AddRange(stats.Channels.Where(c => request.Channel is null || c.Name == request.Channel).Select(c => (node.Tcp.ToString(), c)));
+            rows.AddRange(stats.Channels.Where(c => request.Channel is null || c.Name == request.Channel).Select(c => (name, c)));
         }
 
         foreach (var problem in unreachable)
@@ -57,11 +60,16 @@ internal static class NsqLag
             error.WriteLine($"warning: nsqd's HTTP API did not answer /stats: {problem}");
         }
 
+        if (unreachable.Count > 0 && request.Target.Nsqd.Count > 0)
+        {
+            error.WriteLine("note: with --nsqd host:port, nsqd's HTTP API is taken to be on the next port; give its HTTP address instead (--nsqd http://host:port) or --lookupd.");
+        }
+
         if (found == 0)
         {
             error.WriteLine(unreachable.Count == nodes.Count
                 ? $"error: no nsqd answered /stats for {request.Topic} ({request.Target.Describe()})."
-                : $"error: topic {request.Topic} was not found on {string.Join(", ", nodes.Select(static n => n.Tcp))}.");
+                : $"error: topic {request.Topic} was not found on {string.Join(", ", nodes.Select(static n => n.Name))}.");
             return ExitCodes.UnexpectedFailure;
         }
 

@@ -17,18 +17,25 @@ internal sealed class NsqTarget
     internal const string NsqdRule = "nsqd's TCP address, host:port (nsqd listens on 4150 unless told otherwise), e.g. 127.0.0.1:4150; several separated by commas";
     internal const string LookupdRule = "nsqlookupd's HTTP address, e.g. http://127.0.0.1:4161 (or 127.0.0.1:4161); several separated by commas";
 
-    private NsqTarget(IReadOnlyList<NsqAddress> nsqd, IReadOnlyList<Uri> lookupd)
+    private NsqTarget(IReadOnlyList<NsqAddress> nsqd, IReadOnlyList<Uri> nsqdHttp, IReadOnlyList<Uri> lookupd)
     {
         Nsqd = nsqd;
+        NsqdHttp = nsqdHttp;
         Lookupd = lookupd;
     }
 
     internal IReadOnlyList<NsqAddress> Nsqd { get; }
 
+    /// <summary>nsqd HTTP addresses given as <c>--nsqd http://host:port</c>, where a verb reads only nsqd's HTTP API (<c>lag</c>).</summary>
+    internal IReadOnlyList<Uri> NsqdHttp { get; }
+
     internal IReadOnlyList<Uri> Lookupd { get; }
 
     /// <summary>What was given, for messages: "nsqd 127.0.0.1:4150" or "nsqlookupd http://127.0.0.1:4161/".</summary>
-    internal string Describe() => Nsqd.Count > 0 ? "nsqd " + string.Join(", ", Nsqd) : "nsqlookupd " + string.Join(", ", Lookupd);
+    internal string Describe() =>
+        Nsqd.Count > 0 ? "nsqd " + string.Join(", ", Nsqd)
+        : NsqdHttp.Count > 0 ? "nsqd " + string.Join(", ", NsqdHttp)
+        : "nsqlookupd " + string.Join(", ", Lookupd);
 
     internal static Option<string[]> CreateNsqdOption() => new(NsqdOption)
     {
@@ -44,8 +51,11 @@ internal sealed class NsqTarget
         Arity = ArgumentArity.ZeroOrMore,
     };
 
-    /// <summary>The target the options name, or null when neither was given (a Kafka run).</summary>
-    internal static NsqTarget? Read(ParseResult parse, Option<string[]> nsqdOption, Option<string[]> lookupdOption)
+    /// <summary>
+    /// The target the options name, or null when neither was given (a Kafka run). With
+    /// <paramref name="httpAllowed"/>, an <c>--nsqd</c> entry may be nsqd's HTTP address (<c>http://host:4151</c>).
+    /// </summary>
+    internal static NsqTarget? Read(ParseResult parse, Option<string[]> nsqdOption, Option<string[]> lookupdOption, bool httpAllowed = false)
     {
         var nsqd = Split(parse.GetValue(nsqdOption));
         var lookupd = Split(parse.GetValue(lookupdOption));
@@ -63,8 +73,20 @@ internal sealed class NsqTarget
         }
 
         var addresses = new List<NsqAddress>();
+        var http = new List<Uri>();
         foreach (var value in nsqd ?? [])
         {
+            if (httpAllowed && value.StartsWith("http://", StringComparison.Ordinal))
+            {
+                if (!NsqAddress.TryParseLookupd(value, out var uri) || uri.Port is < 1 or > 65535)
+                {
+                    throw InputException.Invalid(NsqdOption, value, "nsqd address", NsqdRule + ", or nsqd's HTTP address, e.g. http://127.0.0.1:4151", "e.g. --nsqd http://127.0.0.1:4151");
+                }
+
+                http.Add(uri);
+                continue;
+            }
+
             if (!NsqAddress.TryParse(value, out var address) || value != value.Trim() || value.Contains("://", StringComparison.Ordinal))
             {
                 throw InputException.Invalid(NsqdOption, value, "nsqd address", NsqdRule, "e.g. --nsqd 127.0.0.1:4150 (for nsqlookupd's HTTP address use --lookupd)");
@@ -90,7 +112,12 @@ internal sealed class NsqTarget
             }
         }
 
-        return new NsqTarget(addresses, uris);
+        if (addresses.Count > 0 && http.Count > 0)
+        {
+            throw new InputException("--nsqd mixes TCP (host:port) and HTTP (http://host:port) addresses.", "one kind for all nsqd", "give every nsqd's HTTP address, e.g. --nsqd http://127.0.0.1:4151");
+        }
+
+        return new NsqTarget(addresses, http, uris);
     }
 
     /// <summary>

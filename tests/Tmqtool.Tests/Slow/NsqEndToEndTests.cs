@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using Tmqtool.Tests.Support;
+
+namespace Tmqtool.Tests.Slow;
+
+/// <summary>
+/// The NSQ user's first day, with nothing but the installed tool: generate an NSQ worker and put
+/// in a handler of one's own (it fails a message once), start <c>tmqtool dev nsq</c> as a process,
+/// run the worker as a process with its default appsettings (nsqlookupd for discovery, the producer
+/// on nsqd) pointed at it, send messages with <c>tmqtool produce</c>, see the handler's output, a
+/// REQ retry counted by nsqd and a dead letter read back with <c>tmqtool tail</c>, replay it, stop
+/// the worker with SIGTERM and see with <c>tmqtool lag</c> that nothing is left in flight.
+/// </summary>
+[Trait("Category", "Slow")]
+[Collection(InstalledToolDefinition.Name)]
+public sealed class NsqEndToEndTests(InstalledTool tool)
+{
+    private const string Topic = GeneratedService.Topic;
+    private const string Channel = GeneratedService.Psm;
+    private static readonly TimeSpan Start = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
+
+    /// <summary>The generated handler's rules, plus one failure: a message "fail-once" fails its first attempt.</summary>
+    private const string Handler = """
+        using Microsoft.Extensions.Logging;
+        using Tmq;
+
+        namespace Shop.Orders.Consumer;
+
+        public sealed partial class MessageHandler(ILogger<MessageHandler> logger) : IMessageHandler
+        {
+            public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken)
+            {
+                ArgumentNullException.ThrowIfNull(message);
+                if (message.Value.IsEmpty)
+                {
+                    throw new PermanentFailureException("The message has no body.");
+                }
+
+                if (message.ValueAsString() == "fail-once" && message.Attempt == 1)
+                {
+                    throw new InvalidOperationException("The first attempt fails on purpose.");
+                }
+
+                LogHandled(logger, message.KeyAsString(), message.Attempt, message.ValueAsString());
+                return Task.CompletedTask;
+            }
+
+            [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Handled key '{Key}' (attempt {Attempt}): {Value}")]
+            private static partial void LogHandled(ILogger logger, string key, int attempt, string value);
+        }
+        """;
+
+    [SlowFact(RequiresRepositoryFile = "runtime/Tmq.Nsq/Tmq.Nsq.csproj")]
+    public async Task Tool_NsqWorker_HandlesRetriesDeadLettersAndShutsDownCleanly()
+    {
+        Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
+        var service = tool.Service("nsq", Handler);
+
+        using var broker = ProcessRunner.Start(tool.Executable, ["dev", "nsq", "--tcp-port", "0", "--http-port", "0", "--lookupd-port", "0", "--topic", Topic], tool.WorkDirectory, tool.Environment);
+        var brokerLines = new LineReader(broker);
+        Process? worker = null;
+        try
+        {
+            var nsqd = After(await brokerLines.WaitForAsync(l => l.StartsWith("nsqd tcp: ", StringComparison.Ordinal), Start));
+            var nsqdHttp = After(await brokerLines.WaitForAsync(l => l.StartsWith("nsqd http: ", StringComparison.Ordinal), Start));
+            var lookupd = After(await brokerLines.WaitForAsync(l => l.StartsWith("nsqlookupd http: ", StringComparison.Ordinal), Start));
+            await brokerLines.WaitForAsync(l => l.StartsWith("Running;", StringComparison.Ordinal), Start);
+
+            var metricsPort = Processes.FreePort();
+            worker = StartWorker(service, lookupd, nsqd, metricsPort);
+            var workerLines = new LineReader(worker);
+            await workerLines.WaitForAsync(l => l.Contains("Application started", StringComparison.Ordinal), Start);
+
+            // Keyed messages travel in the TMQ envelope and reach the handler with their key.
+            var sent = Tmqtool("produce", "--nsqd", nsqd, "--topic", Topic, "--key", "order-{n}", "--value", "{\"id\":{n}}", "--header", "source=e2e", "--count", "3");
+            Assert.Equal(3, sent.Split('\n').Count(l => l.StartsWith("sent orders key=order-", StringComparison.Ordinal)));
+            for (var i = 1; i <= 3; i++)
+            {
+                await workerLines.WaitForAsync(l => l.Contains($"Handled key 'order-{i}' (attempt 1)", StringComparison.Ordinal), Step);
+            }
+
+            // A plain body (no key) that fails once goes back to nsqd (REQ) and comes again as attempt 2.
+            Tmqtool("produce", "--nsqd", nsqd, "--topic", Topic, "--value", "fail-once");
+            await workerLines.WaitForAsync(l => l.Contains("Handled key '' (attempt 2): fail-once", StringComparison.Ordinal), Step);
+
+            // An envelope with a key and an empty body: a permanent failure, dead-lettered at once.
+            Tmqtool("produce", "--nsqd", nsqd, "--topic", Topic, "--key", "poison", "--value", "");
+            var deadLetter = Tmqtool("tail", "--nsqd", nsqd, "--topic", Topic + ".dlq", "--channel", "tmqtool-replay", "--count", "1", "--timeout", "60");
+            Assert.Contains("key=poison", deadLetter, StringComparison.Ordinal);
+            Assert.Contains("header tmq-dlq-original-topic=orders", deadLetter, StringComparison.Ordinal);
+            Assert.Contains("header tmq-dlq-exception-type=Tmq.PermanentFailureException", deadLetter, StringComparison.Ordinal);
+
+            // tail left it in place: the replay finds it, sends it back, and it is dead-lettered again.
+            var dryRun = Tmqtool("dlq", "replay", "--nsqd", nsqd, "--topic", Topic + ".dlq", "--dry-run");
+            Assert.Contains("-> orders key=poison value=", dryRun, StringComparison.Ordinal);
+            Assert.Contains("would replay 1 message(s) from orders.dlq to orders (1).", dryRun, StringComparison.Ordinal);
+            var replay = Tmqtool("dlq", "replay", "--nsqd", nsqd, "--topic", Topic + ".dlq");
+            Assert.Contains("replayed 1 message(s) from orders.dlq to orders (1).", replay, StringComparison.Ordinal);
+            var deadAgain = Tmqtool("tail", "--nsqd", nsqd, "--topic", Topic + ".dlq", "--channel", "tmqtool-replay", "--count", "1", "--timeout", "60");
+            Assert.Contains("key=poison", deadAgain, StringComparison.Ordinal);
+
+            var metrics = await Processes.ScrapeAfterDeadLetterAsync(metricsPort, Step);
+            foreach (var series in new[]
+            {
+                "tmq_consumer_outcomes_total{", "tmq_outcome=\"success\"", "tmq_outcome=\"dead_letter\"", "tmq_outcome=\"requeue\"",
+                "messaging_process_duration_seconds_bucket{", "tmq_consumer_in_flight{", "tmq_consumer_buffered{",
+                "messaging_system=\"nsq\"", $"messaging_consumer_group_name=\"{Channel}\"",
+            })
+            {
+                Assert.True(metrics.Contains(series, StringComparison.Ordinal), $"/metrics has no {series}:\n{metrics}");
+            }
+
+            await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
+            Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
+
+            // Everything was finished: nothing waits in the channel or is still in flight, and nsqd counted the REQ.
+            var lag = Tmqtool("lag", "--nsqd", nsqdHttp, "--topic", Topic, "--channel", Channel);
+            Assert.Contains($"topic={Topic} channel={Channel} depth=0 in_flight=0", lag, StringComparison.Ordinal);
+            var row = lag.Split('\n').Single(l => l.Contains(" " + Channel + " ", StringComparison.Ordinal));
+            var requeued = long.Parse(row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[5], CultureInfo.InvariantCulture);
+            Assert.True(requeued >= 1, $"nsqd counted no REQ:\n{lag}");
+
+            await Processes.StopAsync(broker, TimeSpan.FromSeconds(30));
+            Assert.True(broker.ExitCode == 0, $"tmqtool dev nsq exited with {broker.ExitCode}:\n{brokerLines}");
+            await brokerLines.WaitForAsync(l => l == "Development nsqd stopped.", TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            foreach (var process in new[] { worker, broker })
+            {
+                if (process is { HasExited: false })
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+
+            worker?.Dispose();
+        }
+    }
+
+    private static string After(string line) => line[(line.IndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
+
+    /// <summary>
+    /// Starts the worker's Release build in Production with its appsettings.json as generated, but for
+    /// the addresses: nsqlookupd for the consumer, nsqd for the producer (the dev nsqd's ports are free ones).
+    /// </summary>
+    private static Process StartWorker(GeneratedService service, string lookupd, string nsqd, int metricsPort)
+    {
+        var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Tmq__Consumers__main__Nsq__Lookupd__0"] = lookupd,
+            ["Tmq__Producer__Nsqd__0"] = nsqd,
+            ["Metrics__Prometheus__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+            ["Tmq__Health__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+        };
+        return ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, environment);
+    }
+
+    private string Tmqtool(params string[] arguments) => tool.Run(tool.Executable, arguments, tool.WorkDirectory);
+}
