@@ -19,7 +19,7 @@ public sealed class GoldenTests
             "nsq-every-option",
             "--type", "mqserver", "--mqtype", "NSQ", "--psm", "shop.search_v2.indexer", "--topic", "question-events#ephemeral",
             "--channel", "search-indexer", "--name", "Acme.Search.Indexer", "-o", "out/indexer", "--force",
-            "--feed", "https://nuget.example.com/v3/index.json");
+            "--feed", "https://nuget.example.com/v3/index.json", "--pre", "github.com/acme/search-indexer");
 
     [Fact]
     public void New_KafkaWithGroupAndName_MatchesSnapshot() =>
@@ -27,7 +27,7 @@ public sealed class GoldenTests
             "kafka-every-option",
             "--type", "mqserver", "--mqtype", "kafka", "--psm", "shop.orders.consumer", "--topic", "shop.orders-created_v1",
             "--group", "orders-indexer", "--name", "Shop.Indexer", "--output", "out/indexer", "--force",
-            "--feed", "https://nuget.example.com/v3/index.json");
+            "--feed", "https://nuget.example.com/v3/index.json", "--pre", "https://git.example.com/shop/indexer/");
 
     private static void GenerateAndVerify(string caseName, params string[] args)
     {

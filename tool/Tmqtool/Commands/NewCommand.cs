@@ -18,6 +18,7 @@ internal sealed class NewCommand
           tmqtool new --mqtype kafka --psm shop.orders.consumer --topic orders
           tmqtool new --mqtype kafka --psm shop.orders.consumer --topic orders --group orders-indexer --name Shop.Indexer -o ./indexer
           tmqtool new --mqtype nsq --psm shop.orders.consumer --topic orders --channel search
+          tmqtool new --type mqserver --pre github.com/shop/orders-consumer --psm shop.orders.consumer --topic orders --mqtype nsq
           tmqtool new --mqtype kafka --psm shop.orders.consumer --topic orders --dry-run
         """;
 
@@ -86,6 +87,12 @@ internal sealed class NewCommand
         HelpName = "url|dir",
     };
 
+    private readonly Option<string> _repository = new(RepositoryPath.Option)
+    {
+        Description = "The service's repository, as a Go import path (github.com/shop/orders-consumer) or an https URL: the project's RepositoryUrl and the Docker image's org.opencontainers.image.source label. Default: none.",
+        HelpName = "repo",
+    };
+
     private readonly CliEnvironment _environment;
 
     private NewCommand(CliEnvironment environment) => _environment = environment;
@@ -96,7 +103,7 @@ internal sealed class NewCommand
         var command = new Command("new", "Create a consumer service whose only business code is MessageHandler.")
         {
             verb._type, verb._mqType, verb._psm, verb._topic, verb._group, verb._channel,
-            verb._name, verb._output, verb._force, verb._dryRun, verb._feed,
+            verb._name, verb._output, verb._force, verb._dryRun, verb._feed, verb._repository,
         };
         command.SetAction(verb.Execute);
         return command;
@@ -115,7 +122,8 @@ internal sealed class NewCommand
             parse.GetValue(_channel),
             parse.GetValue(_name),
             parse.GetValue(_output),
-            parse.GetValue(_feed));
+            parse.GetValue(_feed),
+            parse.GetValue(_repository));
         var force = parse.GetValue(_force);
         var dryRun = parse.GetValue(_dryRun);
 
@@ -140,14 +148,7 @@ internal sealed class NewCommand
         }
 
         var missing = Scaffolder.BundledPackages(settings).Missing;
-        if (missing is ["Tmq.Nsq"])
-        {
-            // A released tool carries the runtime and the Kafka transport; the NSQ transport is not released yet.
-            error.WriteLine(
-                $"warning: this tmqtool carries no Tmq.Nsq {settings.Versions.Tmq} package: the NSQ transport is not released yet, so the project is generated but will not restore or build"
-                + $" until a Tmq.Nsq package is in {PackageFeed.LocalFolder}/ or on a feed given with --feed <folder|url>. Kafka services (--mqtype kafka) build and run with this tool.");
-        }
-        else if (missing.Count > 0)
+        if (missing.Count > 0)
         {
             error.WriteLine(
                 $"warning: this tmqtool carries no {string.Join(" or ", missing)} {settings.Versions.Tmq} package (a development build?), so the project will not restore from {PackageFeed.LocalFolder}/ yet."
@@ -177,10 +178,9 @@ internal sealed class NewCommand
         output.WriteLine("Next:");
         output.WriteLine($"  cd {Escape.Shell(settings.OutputDirectory)}");
         output.WriteLine("  dotnet test                          # MessageHandler's tests, no broker needed");
-        if (settings.MqType == MqType.Kafka)
-        {
-            output.WriteLine($"  tmqtool dev kafka --port 9092 --topic {Escape.Shell(settings.Topic + ":3")}   # another terminal: a local broker where appsettings.Development.json looks");
-        }
+        output.WriteLine(settings.MqType == MqType.Kafka
+            ? $"  tmqtool dev kafka --port 9092 --topic {Escape.Shell(settings.Topic + ":3")}   # another terminal: a local broker where appsettings.Development.json looks"
+            : $"  tmqtool dev nsq --topic {Escape.Shell(settings.Topic)}   # another terminal: a development nsqd and nsqlookupd where appsettings.json looks");
 
         output.WriteLine($"  dotnet run --project src/{settings.Name}   # see README.md for the broker");
         return ExitCodes.Success;

@@ -10,4 +10,5 @@ internal sealed record NewRequest(
     string? Channel,
     string? Name,
     string? Output,
-    string? Feed);
+    string? Feed,
+    string? Repository = null);

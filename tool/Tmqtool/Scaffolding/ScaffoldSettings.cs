@@ -22,6 +22,7 @@ internal enum MqType
 /// </param>
 /// <param name="Feed">Where the generated project restores the Tmq packages from.</param>
 /// <param name="Versions">Package versions the generated project references.</param>
+/// <param name="RepositoryUrl">The service's repository (<c>--pre</c>) as an https URL, or null.</param>
 internal sealed record ScaffoldSettings(
     MqType MqType,
     string Psm,
@@ -31,7 +32,8 @@ internal sealed record ScaffoldSettings(
     string OutputDirectory,
     string? DeadLetterTopic,
     PackageFeed Feed,
-    PackageVersions Versions)
+    PackageVersions Versions,
+    string? RepositoryUrl = null)
 {
     /// <summary>The dead-letter topic the service will use.</summary>
     internal string EffectiveDeadLetterTopic => DeadLetterTopic ?? Topic + ".dlq";

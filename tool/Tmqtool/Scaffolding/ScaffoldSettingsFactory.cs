@@ -60,7 +60,8 @@ internal static class ScaffoldSettingsFactory
             ResolveOutput(request.Output ?? name, environment),
             deadLetterTopic,
             PackageFeed.Resolve(request.Feed, environment),
-            environment.Versions);
+            environment.Versions,
+            RepositoryPath.ValidateUrl(request.Repository));
     }
 
     private static void ValidateType(string? type)

@@ -87,6 +87,8 @@ internal static class Scaffolder
             ["feed_folder"] = settings.Feed.Kind == PackageFeedKind.Folder,
             ["feed_url"] = settings.Feed.Kind == PackageFeedKind.Url,
             ["tmq_version"] = settings.Versions.Tmq,
+            ["repository_url"] = settings.RepositoryUrl ?? string.Empty,
+            ["repository"] = settings.RepositoryUrl is not null,
             ["hosting_version"] = settings.Versions.Hosting,
             ["test_sdk_version"] = settings.Versions.TestSdk,
             ["xunit_version"] = settings.Versions.Xunit,
