@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # tmqtool quick start: the whole first day on this machine, with nothing but the .NET 10 SDK.
 #
-#   ./scripts/demo.sh            (from the repository root; takes a few minutes the first time)
+#   ./scripts/demo.sh [kafka|nsq]   (from the repository root; Kafka unless told; a few minutes the first time)
 #
 # 1. packs the tool from this repository (it carries the runtime packages) and installs it into a
 #    temporary tool path;
-# 2. scaffolds a Kafka worker with `tmqtool new` and gives it a demo MessageHandler that logs every
+# 2. scaffolds a worker with `tmqtool new` and gives it a demo MessageHandler that logs every
 #    message, fails once on "flaky" (retried, then handled) and rejects "poison" (dead-lettered);
-# 3. starts the embedded Kafka broker (`tmqtool dev kafka`: librdkafka's mock cluster, no Docker),
-#    runs the worker, sends messages with `tmqtool produce`, shows the handler's output, the retry
-#    and the dead letter (read back with `tmqtool tail`);
-# 4. stops the worker with SIGTERM, shows its clean shutdown and committed offsets (`tmqtool lag`),
-#    stops the broker and deletes everything it made.
+# 3. starts a development broker (`tmqtool dev kafka`: librdkafka's mock cluster, no Docker; or
+#    `tmqtool dev nsq`: the development nsqd with nsqlookupd's /lookup), runs the worker, sends
+#    messages with `tmqtool produce`, shows the handler's output, the retry (on NSQ a REQ that nsqd
+#    counts) and the dead letter (read back with `tmqtool tail`);
+# 4. stops the worker with SIGTERM, shows its clean shutdown and what is left (`tmqtool lag`:
+#    committed offsets on Kafka, channel depth and in-flight on NSQ), stops the broker and deletes
+#    everything it made.
 #
 # Every wait has a time limit; any failing step stops the demo with a message and the end of that
 # step's log. TMQ_DEMO_KEEP=1 keeps the work folder (logs, generated project) for a look afterwards.
@@ -23,6 +25,12 @@ START=$(date +%s)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # No MSBuild node may outlive a step (and hold its log open).
 export MSBUILDDISABLENODEREUSE=1
+
+MQ=${1:-kafka}
+case "$MQ" in
+  kafka|nsq) ;;
+  *) printf 'usage: %s [kafka|nsq]\n' "$0" >&2; exit 2 ;;
+esac
 
 PSM=demo.orders.consumer
 NAME=Demo.Orders.Consumer
@@ -76,7 +84,7 @@ cleanup() {
   stop_process "$BROKER_PID" 20
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     if [ -n "$VERSION" ]; then
-      for id in tmqtool tmq.runtime tmq.kafka; do
+      for id in tmqtool tmq.runtime tmq.kafka tmq.nsq; do
         rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/$id/$VERSION"
       done
     fi
@@ -159,7 +167,8 @@ show() { # prints the lines of log $1 matching $2, indented
   grep -E -- "$2" "$1" | cut -c1-200 | sed 's/^/    /' || true
 }
 
-printf '%stmqtool demo%s: scaffold a Kafka worker, run it against the embedded broker, send it traffic.\n' "$BOLD" "$RESET"
+if [ "$MQ" = kafka ]; then ARTICLE='a Kafka'; else ARTICLE='an NSQ'; fi
+printf '%stmqtool demo%s: scaffold %s worker, run it against the development broker, send it traffic.\n' "$BOLD" "$RESET" "$ARTICLE"
 
 step "Check the .NET SDK"
 command -v dotnet >/dev/null 2>&1 || fail "dotnet is not on PATH: install the .NET 10 SDK (https://dot.net)"
@@ -186,9 +195,9 @@ run_logged "$WORK/logs/install.log" 300 dotnet tool install tmqtool --tool-path 
 TMQTOOL="$WORK/tools/tmqtool"
 info "tmqtool $VERSION installed in $WORK/tools ($(du -sh "$WORK/tools" | cut -f1))"
 
-step "Scaffold the worker: tmqtool new --mqtype kafka --psm $PSM --topic $TOPIC"
-run_logged "$WORK/logs/new.log" 60 "$TMQTOOL" new --mqtype kafka --psm "$PSM" --topic "$TOPIC" -o "$WORK/demo"
-info "$(head -n 1 "$WORK/logs/new.log")"
+step "Scaffold the worker: tmqtool new --mqtype $MQ --psm $PSM --topic $TOPIC"
+run_logged "$WORK/logs/new.log" 60 "$TMQTOOL" new --mqtype "$MQ" --psm "$PSM" --topic "$TOPIC" -o "$WORK/demo"
+info "created $(grep -c '^  [^ ]' "$WORK/logs/new.log") files in $WORK/demo (listed in logs/new.log)"
 PROJECT="$WORK/demo/src/$NAME"
 [ -f "$PROJECT/MessageHandler.cs" ] || fail "tmqtool new made no $PROJECT/MessageHandler.cs"
 cat >"$PROJECT/MessageHandler.cs" <<'EOF'
@@ -238,23 +247,42 @@ run_logged "$WORK/logs/build.log" 900 dotnet build "$PROJECT" -c Release
 grep -Eq ' 0 Warning\(s\)' "$WORK/logs/build.log" || fail "the build printed warnings"
 info "built with 0 warnings"
 
-step "Start the embedded Kafka broker: tmqtool dev kafka --topic $TOPIC:3 --topic $DLQ:1"
-BROKER_LOG="$WORK/logs/broker.log"
-"$TMQTOOL" dev kafka --topic "$TOPIC:3" --topic "$DLQ:1" --bootstrap-file "$WORK/bootstrap.txt" >"$BROKER_LOG" 2>&1 </dev/null &
-BROKER_PID=$!
-# The first run of a tool version restores and builds its Kafka helper once.
-wait_for_line "$BROKER_LOG" 300 '^bootstrap\.servers=' "$BROKER_PID" "broker address"
-BOOTSTRAP=$(tr -d '[:space:]' <"$WORK/bootstrap.txt")
-[ -n "$BOOTSTRAP" ] || fail "the broker wrote an empty bootstrap file"
-show "$BROKER_LOG" '^(Embedded|Topics|bootstrap)'
+if [ "$MQ" = kafka ]; then
+  step "Start the embedded Kafka broker: tmqtool dev kafka --topic $TOPIC:3 --topic $DLQ:1"
+  BROKER_LOG="$WORK/logs/broker.log"
+  "$TMQTOOL" dev kafka --topic "$TOPIC:3" --topic "$DLQ:1" --bootstrap-file "$WORK/bootstrap.txt" >"$BROKER_LOG" 2>&1 </dev/null &
+  BROKER_PID=$!
+  # The first run of a tool version restores and builds its Kafka helper once.
+  wait_for_line "$BROKER_LOG" 300 '^bootstrap\.servers=' "$BROKER_PID" "broker address"
+  BOOTSTRAP=$(tr -d '[:space:]' <"$WORK/bootstrap.txt")
+  [ -n "$BOOTSTRAP" ] || fail "the broker wrote an empty bootstrap file"
+  show "$BROKER_LOG" '^(Embedded|Topics|bootstrap)'
+  BROKER=(--bootstrap-servers "$BOOTSTRAP")
+  BROKER_SETTINGS=("Tmq__Consumers__main__Kafka__bootstrap.servers=$BOOTSTRAP" "Tmq__Producer__BootstrapServers=$BOOTSTRAP")
+  READY='assigned'
+else
+  step "Start the development nsqd: tmqtool dev nsq --topic $TOPIC (on free ports, so that a local nsqd is left alone)"
+  BROKER_LOG="$WORK/logs/broker.log"
+  "$TMQTOOL" dev nsq --tcp-port 0 --http-port 0 --lookupd-port 0 --topic "$TOPIC" >"$BROKER_LOG" 2>&1 </dev/null &
+  BROKER_PID=$!
+  wait_for_line "$BROKER_LOG" 60 '^Running;' "$BROKER_PID" "nsqd's addresses"
+  NSQD=$(sed -n 's/^nsqd tcp: //p' "$BROKER_LOG")
+  NSQD_HTTP=$(sed -n 's/^nsqd http: //p' "$BROKER_LOG")
+  LOOKUPD=$(sed -n 's/^nsqlookupd http: //p' "$BROKER_LOG")
+  [ -n "$NSQD" ] && [ -n "$LOOKUPD" ] || fail "tmqtool dev nsq printed no addresses"
+  show "$BROKER_LOG" '^(Development|Topics|nsq)'
+  BROKER=(--nsqd "$NSQD")
+  # As generated, the worker finds nsqd through nsqlookupd and publishes to nsqd; only the ports differ.
+  BROKER_SETTINGS=("Tmq__Consumers__main__Nsq__Lookupd__0=$LOOKUPD" "Tmq__Producer__Nsqd__0=$NSQD")
+  READY='Application started'
+fi
 
 step "Run the worker against it"
 WORKER_LOG="$WORK/logs/worker.log"
 METRICS_PORT=$(free_port)
 # The built dll rather than `dotnet run`, so that SIGTERM reaches the worker itself.
 (cd "$PROJECT" && exec env DOTNET_ENVIRONMENT=Production \
-  "Tmq__Consumers__main__Kafka__bootstrap.servers=$BOOTSTRAP" \
-  "Tmq__Producer__BootstrapServers=$BOOTSTRAP" \
+  "${BROKER_SETTINGS[@]}" \
   Metrics__Prometheus__Port="$METRICS_PORT" \
   Tmq__Health__Port="$METRICS_PORT" \
   Logging__Console__FormatterName=simple \
@@ -262,25 +290,31 @@ METRICS_PORT=$(free_port)
   Logging__Console__FormatterOptions__TimestampFormat='HH:mm:ss.fff ' \
   dotnet "bin/Release/net10.0/$NAME.dll") >"$WORKER_LOG" 2>&1 </dev/null &
 WORKER_PID=$!
-wait_for_line "$WORKER_LOG" 120 'assigned' "$WORKER_PID" "partition assignment in the worker's log"
-show "$WORKER_LOG" 'started: topic|assigned'
+wait_for_line "$WORKER_LOG" 120 "$READY" "$WORKER_PID" "the consumer's start in the worker's log"
+show "$WORKER_LOG" "started: topic|$READY"
 
-step "Send messages: tmqtool produce --bootstrap-servers $BOOTSTRAP --topic $TOPIC ..."
+step "Send messages: tmqtool produce ${BROKER[*]} --topic $TOPIC ..."
 send() {
-  run_logged "$WORK/logs/produce-$1.log" 60 "$TMQTOOL" produce --bootstrap-servers "$BOOTSTRAP" --topic "$TOPIC" --key "$1" --value "$2"
+  run_logged "$WORK/logs/produce-$1.log" 60 "$TMQTOOL" produce "${BROKER[@]}" --topic "$TOPIC" --key "$1" --value "$2"
   show "$WORK/logs/produce-$1.log" '^sent'
 }
 send order-1 hello
-send order-2 flaky
+if [ "$MQ" = kafka ]; then
+  send order-2 flaky
+else
+  # Without a key: a plain NSQ body, which a failure hands back to nsqd (REQ) for a later attempt.
+  run_logged "$WORK/logs/produce-flaky.log" 60 "$TMQTOOL" produce "${BROKER[@]}" --topic "$TOPIC" --value flaky
+  show "$WORK/logs/produce-flaky.log" '^sent'
+fi
 send order-3 poison
 send order-4 world
 
 step "Watch the worker handle them"
 wait_for_line "$WORKER_LOG" 60 'DEMO handled  key=order-1 ' "$WORKER_PID" "'handled order-1' in the worker's log"
-wait_for_line "$WORKER_LOG" 60 'DEMO handled  key=order-2 value=flaky attempt=2' "$WORKER_PID" "successful retry of order-2 in the worker's log"
+wait_for_line "$WORKER_LOG" 60 'DEMO handled  key=(order-2)? value=flaky attempt=2' "$WORKER_PID" "successful retry of the flaky message in the worker's log"
 wait_for_line "$WORKER_LOG" 60 'dead-lettering' "$WORKER_PID" "dead-lettering of order-3 in the worker's log"
 wait_for_line "$WORKER_LOG" 60 'DEMO handled  key=order-4 ' "$WORKER_PID" "'handled order-4' in the worker's log"
-show "$WORKER_LOG" 'DEMO|retrying in|dead-lettering'
+show "$WORKER_LOG" 'DEMO|retrying in|requeu|dead-lettering'
 
 step "The worker's Prometheus metrics: http://localhost:$METRICS_PORT/metrics"
 run_logged "$WORK/logs/metrics.txt" 30 scrape "$METRICS_PORT" /metrics
@@ -296,8 +330,15 @@ run_logged "$WORK/logs/health.txt" 30 scrape "$METRICS_PORT" /healthz
 grep -q '"status": "Healthy"' "$WORK/logs/health.txt" || fail "/healthz does not say Healthy"
 show "$WORK/logs/health.txt" '"(status|description)"'
 
-step "Read the dead letter back: tmqtool tail --topic $DLQ --from-beginning --count 1"
-run_logged "$WORK/logs/tail.log" 90 "$TMQTOOL" tail --bootstrap-servers "$BOOTSTRAP" --topic "$DLQ" --from-beginning --count 1 --timeout 60
+if [ "$MQ" = kafka ]; then
+  step "Read the dead letter back: tmqtool tail --topic $DLQ --from-beginning --count 1"
+  run_logged "$WORK/logs/tail.log" 90 "$TMQTOOL" tail "${BROKER[@]}" --topic "$DLQ" --from-beginning --count 1 --timeout 60
+else
+  # NSQ keeps no history: dead letters wait in the dead-letter topic's channel tmqtool-replay, which
+  # tail shows without taking anything (dlq replay reads it).
+  step "Read the dead letter back: tmqtool tail --topic $DLQ --channel tmqtool-replay --count 1"
+  run_logged "$WORK/logs/tail.log" 90 "$TMQTOOL" tail "${BROKER[@]}" --topic "$DLQ" --channel tmqtool-replay --count 1 --timeout 60
+fi
 grep -q 'header tmq-dlq-original-topic=orders' "$WORK/logs/tail.log" || fail "the dead letter has no tmq-dlq-original-topic header"
 show "$WORK/logs/tail.log" '.'
 
@@ -307,22 +348,30 @@ wait_for_exit "$WORKER_PID" 45 || { CURRENT_LOG=$WORKER_LOG; fail "the worker di
 WORKER_PID=''
 CURRENT_LOG=$WORKER_LOG
 [ "$EXIT_CODE" -eq 0 ] || fail "the worker exited with $EXIT_CODE"
-show "$WORKER_LOG" 'Application is shutting down|shut down; committed'
-grep -q 'shut down; committed' "$WORKER_LOG" || fail "no 'shut down; committed' line in the worker's log"
-run_logged "$WORK/logs/lag.log" 60 "$TMQTOOL" lag --bootstrap-servers "$BOOTSTRAP" --topic "$TOPIC" --group "$PSM"
-show "$WORK/logs/lag.log" '.'
-grep -q "committed=4 lag=0" "$WORK/logs/lag.log" || fail "the group did not commit all 4 messages"
+if [ "$MQ" = kafka ]; then
+  show "$WORKER_LOG" 'Application is shutting down|shut down; committed'
+  grep -q 'shut down; committed' "$WORKER_LOG" || fail "no 'shut down; committed' line in the worker's log"
+  run_logged "$WORK/logs/lag.log" 60 "$TMQTOOL" lag "${BROKER[@]}" --topic "$TOPIC" --group "$PSM"
+  show "$WORK/logs/lag.log" '.'
+  grep -q "committed=4 lag=0" "$WORK/logs/lag.log" || fail "the group did not commit all 4 messages"
+else
+  show "$WORKER_LOG" 'Application is shutting down|shut down'
+  run_logged "$WORK/logs/lag.log" 60 "$TMQTOOL" lag --nsqd "$NSQD_HTTP" --topic "$TOPIC" --channel "$PSM"
+  show "$WORK/logs/lag.log" '.'
+  grep -q "depth=0 in_flight=0" "$WORK/logs/lag.log" || fail "messages are left in the channel or in flight"
+fi
 
 step "Stop the broker"
 kill -TERM "$BROKER_PID"
 wait_for_exit "$BROKER_PID" 30 || { CURRENT_LOG=$BROKER_LOG; fail "the broker did not stop within 30s of SIGTERM"; }
 BROKER_PID=''
 CURRENT_LOG=$BROKER_LOG
-[ "$EXIT_CODE" -eq 0 ] || fail "tmqtool dev kafka exited with $EXIT_CODE"
+[ "$EXIT_CODE" -eq 0 ] || fail "tmqtool dev $MQ exited with $EXIT_CODE"
 show "$BROKER_LOG" 'stopped'
 
 ELAPSED=$(( $(date +%s) - START ))
 printf '\n%sDemo passed in %ds.%s\n' "$GREEN" "$ELAPSED" "$RESET"
+if [ "$MQ" = kafka ]; then
 cat <<EOF
   - tmqtool new scaffolded $NAME; its only business code is MessageHandler.cs.
   - order-1 and order-4 were handled on the first attempt.
@@ -332,5 +381,19 @@ cat <<EOF
   - Its /metrics served the outcomes (success, retry, dead_letter), durations and lag that the
     generated alert rules and dashboard read; /healthz, the liveness probe, said Healthy.
   - SIGTERM: the worker drained, committed offsets (lag 0 for all 4 messages) and left the group.
-Next: tmqtool new --help, tmqtool dev kafka --help; the generated README.md explains run, configure, deploy.
+Next: ./scripts/demo.sh nsq; tmqtool new --help, tmqtool dev kafka --help; the generated README.md explains run, configure, deploy.
 EOF
+else
+cat <<EOF
+  - tmqtool new scaffolded $NAME for NSQ; its only business code is MessageHandler.cs.
+  - order-1 and order-4 (keys carried in the TMQ envelope) were handled on the first attempt.
+  - "flaky" (a plain body, no key) threw once, went back to nsqd with the retry delay (REQ; nsqd
+    counted the attempt), and was handled on attempt 2.
+  - order-3 ("poison") threw PermanentFailureException and went straight to $DLQ as an envelope
+    with the original topic, message id, attempts and exception; tail showed it without taking it.
+  - Its /metrics served the outcomes, durations and in-flight gauges; /healthz said Healthy.
+  - SIGTERM: the worker stopped taking messages, finished what it held, and left nothing in the
+    channel or in flight (lag: depth 0, in_flight 0).
+Next: tmqtool dlq replay --help, tmqtool dev nsq --help; the generated README.md explains run, configure, deploy.
+EOF
+fi
