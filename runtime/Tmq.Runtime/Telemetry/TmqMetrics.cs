@@ -30,7 +30,7 @@ internal sealed class TmqMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         Outcomes = _meter.CreateCounter<long>("tmq.consumer.outcomes", "{message}", "Handler outcomes: success, retry, dead_letter, requeue, stopped, cancelled.");
         DeadLetterWriteFailures = _meter.CreateCounter<long>("tmq.dead_letter.write_failures", "{write}", "Dead-letter writes that failed and will be retried.");
-        Rebalances = _meter.CreateCounter<long>("tmq.consumer.rebalances", "{partition}", "Partitions assigned, revoked and lost by rebalances (tmq.rebalance says which).");
+        Rebalances = _meter.CreateCounter<long>("tmq.consumer.rebalances", "{rebalance}", "Rebalances this consumer took part in, one per assignment, revocation or loss whatever the number of partitions (tmq.rebalance says which).");
         _meter.CreateObservableGauge("tmq.consumer.in_flight", () => Observe(static c => c.InFlight), "{message}", "Handler calls running now.");
         _meter.CreateObservableGauge("tmq.consumer.buffered", () => Observe(static c => c.Buffered), "{message}", "Fetched messages not yet finished.");
         _meter.CreateObservableGauge("tmq.consumer.paused", () => Observe(static c => c.Paused ? 1 : 0), "{consumer}", "1 while fetching is paused (backpressure, Paused option or a stopped partition).");
