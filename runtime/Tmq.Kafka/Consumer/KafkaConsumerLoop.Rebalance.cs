@@ -77,7 +77,7 @@ internal sealed partial class KafkaConsumerLoop
 
         _status.Assigned = _assigned.Count;
         _flowDirty = 1;
-        Count("assigned");
+        Count(RebalanceValues.Assigned);
         if (partitions.Count > 0)
         {
             // A cooperative rebalance tells every member what it gains, mostly nothing.
@@ -120,7 +120,7 @@ internal sealed partial class KafkaConsumerLoop
             }
         }
 
-        Count("revoked");
+        Count(RebalanceValues.Revoked);
         CallListener(nameof(IRebalanceListener.OnRevokedAsync), static (l, p, t) => l.OnRevokedAsync(p, t), topicPartitions);
     }
 
@@ -133,7 +133,7 @@ internal sealed partial class KafkaConsumerLoop
             _engine.Abandon(states);
         }
 
-        Count("lost");
+        Count(RebalanceValues.Lost);
         KafkaConsumerLog.Lost(_logger, _name, Describe(topicPartitions));
         CallListener(nameof(IRebalanceListener.OnLostAsync), static (l, p, t) => l.OnLostAsync(p, t), topicPartitions);
     }
