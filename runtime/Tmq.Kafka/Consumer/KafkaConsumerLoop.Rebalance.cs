@@ -77,7 +77,7 @@ internal sealed partial class KafkaConsumerLoop
 
         _status.Assigned = _assigned.Count;
         _flowDirty = 1;
-        Count("assigned", partitions.Count);
+        Count(RebalanceValues.Assigned);
         if (partitions.Count > 0)
         {
             // A cooperative rebalance tells every member what it gains, mostly nothing.
@@ -120,7 +120,7 @@ internal sealed partial class KafkaConsumerLoop
             }
         }
 
-        Count("revoked", partitions.Count);
+        Count(RebalanceValues.Revoked);
         CallListener(nameof(IRebalanceListener.OnRevokedAsync), static (l, p, t) => l.OnRevokedAsync(p, t), topicPartitions);
     }
 
@@ -133,7 +133,7 @@ internal sealed partial class KafkaConsumerLoop
             _engine.Abandon(states);
         }
 
-        Count("lost", partitions.Count);
+        Count(RebalanceValues.Lost);
         KafkaConsumerLog.Lost(_logger, _name, Describe(topicPartitions));
         CallListener(nameof(IRebalanceListener.OnLostAsync), static (l, p, t) => l.OnLostAsync(p, t), topicPartitions);
     }
@@ -200,12 +200,16 @@ internal sealed partial class KafkaConsumerLoop
         }
     }
 
-    private void Count(string kind, int partitions)
+    /// <summary>
+    /// One per callback, whatever the number of partitions: the series counts rebalances. A
+    /// cooperative rebalance calls OnAssigned on every member, with nothing gained as often as not.
+    /// </summary>
+    private void Count(string kind)
     {
         if (_metrics.Rebalances.Enabled)
         {
             var tags = new System.Diagnostics.TagList(_tags.AsSpan()) { { "tmq.rebalance", kind } };
-            _metrics.Rebalances.Add(partitions, tags);
+            _metrics.Rebalances.Add(1, tags);
         }
     }
 

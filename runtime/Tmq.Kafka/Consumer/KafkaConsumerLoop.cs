@@ -123,6 +123,10 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 
     KeyValuePair<string, object?>[] IConsumerGauges.Tags => _tags;
 
+    IReadOnlyList<string> IConsumerGauges.Outcomes => _engine.Outcomes;
+
+    IReadOnlyList<string> IConsumerGauges.Rebalances => RebalanceValues.All;
+
     long IConsumerGauges.InFlight => _engine.Running;
 
     long IConsumerGauges.Buffered => _engine.Buffered;

@@ -129,9 +129,10 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
 
         _optionsChanges = LiveConsumerOptions.Watch(monitor, _name, logger, () => _current, changed => _current = changed, _engine, _loop.OptionsChanged);
         _rejectedChanges = LiveOptionsWatch.Start<KafkaConsumerOptions>(_services, _name, logger);
-        _gauges = metrics.Register(_loop);
         _engine.Start();
         _loop.Start(_engine);
+        // After Start: the engine's outcomes are known from then. Anything counted before is kept: adding 0 changes nothing.
+        _gauges = metrics.Register(_loop);
         KafkaConsumerLog.Started(logger, _name, options.Topic, group, KafkaConfigRedaction.Describe(config));
         return Task.CompletedTask;
     }

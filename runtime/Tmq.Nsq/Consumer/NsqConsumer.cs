@@ -54,6 +54,11 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
 
     public KeyValuePair<string, object?>[] Tags => _tags;
 
+    public IReadOnlyList<string> Outcomes => _engine?.Outcomes ?? [];
+
+    /// <summary>None: a channel has no assignment to rebalance; nsqd spreads its messages over every connection.</summary>
+    public IReadOnlyList<string> Rebalances => [];
+
     public long InFlight => _engine?.Running ?? 0;
 
     public long Buffered => _engine?.Buffered ?? 0;

@@ -101,9 +101,10 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
 
         _optionsChanges = LiveConsumerOptions.Watch(monitor, _name, logger, () => _current, changed => _current = changed, _engine, _consumer.OptionsChanged);
         _rejectedChanges = LiveOptionsWatch.Start<NsqConsumerOptions>(_services, _name, logger);
-        _gauges = metrics.Register(_consumer);
         _engine.Start();
         _consumer.Start(_engine);
+        // After Start: the engine's outcomes are known from then. Anything counted before is kept: adding 0 changes nothing.
+        _gauges = metrics.Register(_consumer);
         var source = string.Join(" and ", new[]
         {
             nsq.Nsqd.Count > 0 ? $"nsqd {string.Join(", ", nsq.Nsqd)}" : null,

@@ -38,7 +38,7 @@ internal sealed partial class DispatchEngine
 
         if (outcome == MessageOutcome.Handled)
         {
-            CountOutcome("success");
+            CountOutcome(OutcomeValues.Success);
         }
 
         try
@@ -136,7 +136,7 @@ internal sealed partial class DispatchEngine
             HasStoppedPartitions = true;
         }
 
-        CountOutcome("stopped");
+        CountOutcome(OutcomeValues.Stopped);
         Log.PartitionStopped(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt);
         try
         {

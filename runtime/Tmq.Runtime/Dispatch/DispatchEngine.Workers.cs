@@ -147,7 +147,7 @@ internal sealed partial class DispatchEngine
         activity?.SetStatus(ActivityStatusCode.Error, error.GetType().FullName);
         if (error is OperationCanceledException && partition.Token.IsCancellationRequested)
         {
-            CountOutcome("cancelled");
+            CountOutcome(OutcomeValues.Cancelled);
             Abandon(message);
             return;
         }
@@ -177,12 +177,12 @@ internal sealed partial class DispatchEngine
             Log.HandlerFailedRetrying(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, delay.TotalMilliseconds);
             if (_requeueRetry?.Invoke(message, delay) == true)
             {
-                CountOutcome("requeue");
+                CountOutcome(OutcomeValues.Requeue);
                 Finish(message, MessageOutcome.Requeued, delay);
             }
             else
             {
-                CountOutcome("retry");
+                CountOutcome(OutcomeValues.Retry);
                 ScheduleRetry(message, delay, nextAttempt: true);
             }
 
@@ -210,7 +210,7 @@ internal sealed partial class DispatchEngine
         }
         catch (OperationCanceledException) when (partition.Token.IsCancellationRequested)
         {
-            CountOutcome("cancelled");
+            CountOutcome(OutcomeValues.Cancelled);
             Abandon(message);
             return;
         }
@@ -224,7 +224,7 @@ internal sealed partial class DispatchEngine
             return;
         }
 
-        CountOutcome("dead_letter");
+        CountOutcome(OutcomeValues.DeadLetter);
         Finish(message, MessageOutcome.DeadLettered, TimeSpan.Zero);
     }
 

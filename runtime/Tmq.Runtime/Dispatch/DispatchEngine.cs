@@ -139,6 +139,9 @@ internal sealed partial class DispatchEngine : IDisposable
 
     internal KeyValuePair<string, object?>[] Tags => _tags;
 
+    /// <summary>The <c>tmq.outcome</c> values this engine may report: <c>requeue</c> only with a <see cref="EngineSettings.RequeueRetry"/>.</summary>
+    internal IReadOnlyList<string> Outcomes => _requeueRetry is null ? OutcomeValues.InPlace : OutcomeValues.WithRequeue;
+
     /// <summary>Messages waiting for a retry timer.</summary>
     internal int RetryWaiting
     {

@@ -25,6 +25,7 @@ public static class TmqServiceCollectionExtensions
         }
 
         services.AddOptions<TmqOptions>().BindConfiguration(TmqOptions.SectionName).ThrowSettingsFailures();
+        TmqStartupValidator.Decorate(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TmqOptions>, TmqOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(static sp => new TmqMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

@@ -113,7 +113,7 @@ internal static class ConfigurationTypeCheck
     /// The fewest single-character edits (insert, delete, replace, or swap two neighbours) that turn
     /// one into the other: a swap is one edit, so <c>Paht</c> is nearer <c>Path</c> than <c>Port</c>.
     /// </summary>
-    private static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
         for (var i = 0; i <= a.Length; i++)

@@ -27,17 +27,34 @@ internal sealed class TmqOptionsValidator(IConfiguration configuration, IEnumera
         }
 
         var registered = consumers.Select(static c => c.Name).ToList();
-        foreach (var consumer in root.GetSection("Consumers").GetChildren())
+        var sections = root.GetSection("Consumers");
+        var unset = registered.Where(name => !sections.GetSection(name).Exists()).ToList();
+        foreach (var consumer in sections.GetChildren())
         {
             if (!registered.Contains(consumer.Key, StringComparer.OrdinalIgnoreCase))
             {
+                var section = $"{TmqOptions.SectionName}:Consumers:{consumer.Key}";
                 var which = registered.Count == 0 ? "this service registers no consumer" : $"the consumers this service registers are {string.Join(", ", registered)}";
-                errors.Add(ConsumerOptionsValidator.Problem(
-                    $"{TmqOptions.SectionName}:Consumers:{consumer.Key}",
-                    $"is read by no consumer; {which} (each AddTmq...Consumer(name) reads Tmq:Consumers:<name>)"));
+                errors.Add(ConsumerOptionsValidator.Problem(section, $"is read by no consumer; {which}{Rename(section, consumer.Key, unset)} (each AddTmq...Consumer(name) reads Tmq:Consumers:<name>)"));
             }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// When a registered consumer has no section, the unread one was most likely meant for it (the
+    /// nearest name, if several have none).
+    /// </summary>
+    private static string Rename(string section, string key, List<string> unset)
+    {
+        if (unset.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var meant = unset.MinBy(name => ConfigurationTypeCheck.Distance(key.ToUpperInvariant(), name.ToUpperInvariant()))!;
+        var target = $"{TmqOptions.SectionName}:Consumers:{meant}";
+        return $", and {target} is not set: rename {section} to {target}";
     }
 }

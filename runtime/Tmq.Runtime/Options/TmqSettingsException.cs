@@ -32,6 +32,9 @@ public sealed class TmqSettingsException : OptionsValidationException
     {
     }
 
+    /// <summary>One failure per line. The base class joins them with "; ", and each already ends with a period.</summary>
+    public override string Message => string.Join(Environment.NewLine, Failures);
+
     /// <summary>The type's name and the message, without a stack trace (see the remarks).</summary>
     /// <returns>For example <c>Tmq.TmqSettingsException: Tmq:Consumers:main:Concurency is not a setting; ...</c></returns>
     public override string ToString() => $"{GetType().FullName}: {Message}";

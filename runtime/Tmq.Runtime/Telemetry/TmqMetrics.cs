@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Tmq.Telemetry;
@@ -30,7 +31,7 @@ internal sealed class TmqMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         Outcomes = _meter.CreateCounter<long>("tmq.consumer.outcomes", "{message}", "Handler outcomes: success, retry, dead_letter, requeue, stopped, cancelled.");
         DeadLetterWriteFailures = _meter.CreateCounter<long>("tmq.dead_letter.write_failures", "{write}", "Dead-letter writes that failed and will be retried.");
-        Rebalances = _meter.CreateCounter<long>("tmq.consumer.rebalances", "{partition}", "Partitions assigned, revoked and lost by rebalances (tmq.rebalance says which).");
+        Rebalances = _meter.CreateCounter<long>("tmq.consumer.rebalances", "{rebalance}", "Rebalances this consumer took part in, one per assignment, revocation or loss whatever the number of partitions (tmq.rebalance says which).");
         _meter.CreateObservableGauge("tmq.consumer.in_flight", () => Observe(static c => c.InFlight), "{message}", "Handler calls running now.");
         _meter.CreateObservableGauge("tmq.consumer.buffered", () => Observe(static c => c.Buffered), "{message}", "Fetched messages not yet finished.");
         _meter.CreateObservableGauge("tmq.consumer.paused", () => Observe(static c => c.Paused ? 1 : 0), "{consumer}", "1 while fetching is paused (backpressure, Paused option or a stopped partition).");
@@ -49,9 +50,27 @@ internal sealed class TmqMetrics : IDisposable
 
     public Counter<long> Rebalances { get; }
 
+    /// <summary>
+    /// Adds <paramref name="consumer"/> to the gauges and starts every counter series it reports at
+    /// zero: an exporter lists a series only once it has a measurement, and a dashboard or alert on
+    /// one that has not counted yet would show "no data" (and <c>increase()</c> would miss its first count).
+    /// </summary>
     public IDisposable Register(IConsumerGauges consumer)
     {
         _consumers.TryAdd(consumer, 0);
+        var tags = new TagList(consumer.Tags.AsSpan());
+        Consumed.Add(0, tags);
+        DeadLetterWriteFailures.Add(0, tags);
+        foreach (var outcome in consumer.Outcomes)
+        {
+            Outcomes.Add(0, new TagList(consumer.Tags.AsSpan()) { { "tmq.outcome", outcome } });
+        }
+
+        foreach (var kind in consumer.Rebalances)
+        {
+            Rebalances.Add(0, new TagList(consumer.Tags.AsSpan()) { { "tmq.rebalance", kind } });
+        }
+
         return new Registration(this, consumer);
     }
 
@@ -86,10 +105,17 @@ internal sealed class TmqMetrics : IDisposable
     }
 }
 
-/// <summary>What a consumer reports to the observable gauges.</summary>
+/// <summary>What a consumer reports to the observable gauges, and which counter series it reports.</summary>
 internal interface IConsumerGauges
 {
+    /// <summary>The consumer's tags, the same on every series of the consumer (the engine's too).</summary>
     KeyValuePair<string, object?>[] Tags { get; }
+
+    /// <summary>The <c>tmq.outcome</c> values its engine reports (<see cref="Dispatch.DispatchEngine.Outcomes"/>).</summary>
+    IReadOnlyList<string> Outcomes { get; }
+
+    /// <summary>The <c>tmq.rebalance</c> values it reports; none for a transport without rebalances.</summary>
+    IReadOnlyList<string> Rebalances { get; }
 
     long InFlight { get; }
 

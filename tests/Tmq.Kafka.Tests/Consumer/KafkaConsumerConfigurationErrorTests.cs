@@ -108,6 +108,25 @@ public sealed class KafkaConsumerConfigurationErrorTests
     }
 
     [Fact]
+    public async Task Start_ConsumerSectionMisspelt_IsOneSettingsErrorThatSaysWhatToRename()
+    {
+        // Consumer main has no section then, so its own settings fail too: both come as one error.
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new()
+        {
+            ["Tmq:Consumers:main:Topic"] = null,
+            ["Tmq:Consumers:main:Kafka:bootstrap.servers"] = null,
+            ["Tmq:Consumers:mian:Topic"] = "orders",
+            ["Tmq:Consumers:mian:Kafka:bootstrap.servers"] = "127.0.0.1:9",
+        }));
+
+        Assert.StartsWith(
+            "Tmq:Consumers:mian is read by no consumer; the consumers this service registers are main, and Tmq:Consumers:main is not set: rename Tmq:Consumers:mian to Tmq:Consumers:main",
+            ex.Message,
+            StringComparison.Ordinal);
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:main:Topic is empty; every consumer needs the topic it reads.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_DurationAsABareNumber_IsRefusedRatherThanReadAsDays()
     {
         // The configuration binder reads "20" as 20 days; a revoke drain of 10 days would hold a rebalance.
@@ -220,7 +239,8 @@ public sealed class KafkaConsumerConfigurationErrorTests
             config[key] = value;
         }
 
-        builder.Configuration.AddInMemoryCollection(config);
+        // A null value removes a default: a key with a null value still makes its section exist.
+        builder.Configuration.AddInMemoryCollection(config.Where(static pair => pair.Value is not null));
         builder.Services.AddTmqKafkaConsumer<THandler>();
         return builder.Build();
     }

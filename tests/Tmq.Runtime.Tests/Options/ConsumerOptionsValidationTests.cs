@@ -47,6 +47,64 @@ public sealed class ConsumerOptionsValidationTests
     }
 
     [Fact]
+    public async Task Start_SeveralInvalidSettings_AreJoinedOnePerLine()
+    {
+        using var host = BuildHost(new()
+        {
+            ["Tmq:Consumers:orders:Topic"] = "orders",
+            ["Tmq:Consumers:orders:Concurrency"] = "0",
+            ["Tmq:Consumers:orders:Retry:Jitter"] = "2",
+        });
+
+        var error = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
+
+        Assert.Equal(
+            "Tmq:Consumers:orders:Concurrency is 0; it must be between 1 and 10000. Fix it in appsettings.json (or the environment variable Tmq__Consumers__orders__Concurrency)."
+            + Environment.NewLine
+            + "Tmq:Consumers:orders:Retry:Jitter is 2; it is a fraction of the delay and must be between 0 and 1. Fix it in appsettings.json (or the environment variable Tmq__Consumers__orders__Retry__Jitter).",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task Start_MisspeltConsumerSection_HostLogsOneMessageNamingTheSectionsWithoutAStackTrace()
+    {
+        // The section the consumer reads is absent, so its own settings fail too: two options fail at once.
+        var logs = new CollectingLoggerProvider();
+        using var host = BuildHost(new() { ["Tmq:Consumers:ordres:Topic"] = "orders" }, logs);
+
+        var error = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
+
+        var failure = Assert.Single(logs.Entries, static e => e.Level == LogLevel.Error && e.Exception is not null).Exception!.ToString();
+        Assert.Equal(
+            "Tmq:Consumers:ordres is read by no consumer; the consumers this service registers are orders, and Tmq:Consumers:orders is not set: "
+            + "rename Tmq:Consumers:ordres to Tmq:Consumers:orders (each AddTmq...Consumer(name) reads Tmq:Consumers:<name>). "
+            + "Fix it in appsettings.json (or the environment variable Tmq__Consumers__ordres).",
+            error.Failures.First());
+        Assert.Equal("Tmq:Consumers:orders:Topic is empty; every consumer needs the topic it reads. Fix it in appsettings.json (or the environment variable Tmq__Consumers__orders__Topic).", error.Failures.Last());
+        Assert.Equal(2, error.Failures.Count());
+
+        // No AggregateException around it, no stack frames: the type and the two lines only.
+        Assert.Equal($"Tmq.TmqSettingsException: {error.Message}", failure);
+        Assert.DoesNotContain("   at ", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_UnreadConsumerSectionBesideAValidOne_NamesTheRegisteredConsumers()
+    {
+        var logs = new CollectingLoggerProvider();
+        using var host = BuildHost(new() { ["Tmq:Consumers:orders:Topic"] = "orders", ["Tmq:Consumers:refunds:Topic"] = "refunds" }, logs);
+
+        var error = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
+
+        Assert.Equal(
+            "Tmq:Consumers:refunds is read by no consumer; the consumers this service registers are orders (each AddTmq...Consumer(name) reads Tmq:Consumers:<name>). "
+            + "Fix it in appsettings.json (or the environment variable Tmq__Consumers__refunds).",
+            Assert.Single(error.Failures));
+        var failure = Assert.Single(logs.Entries, static e => e.Level == LogLevel.Error && e.Exception is not null).Exception!.ToString();
+        Assert.Equal($"Tmq.TmqSettingsException: {error.Message}", failure);
+    }
+
+    [Fact]
     public async Task Start_DeadLetterTopicSameAsSource_Fails()
     {
         using var host = BuildHost(new()
