@@ -1,4 +1,5 @@
 using Tmq.Kafka.Tests.Fakes;
+using Tmq.Tests.Shared;
 
 namespace Tmq.Kafka.Tests.Consumer;
 

@@ -1,4 +1,5 @@
 using Tmq.Nsq.Tests.Fakes;
+using Tmq.Tests.Shared;
 
 namespace Tmq.Nsq.Tests.Hosting;
 

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
-namespace Tmq.Nsq.Tests.Fakes;
+namespace Tmq.Tests.Shared;
 
 /// <summary>
-/// Records every measurement of the Tmq meter's counters for one channel, by series:
+/// Records every measurement of the Tmq meter's counters for one consumer group (Kafka) or channel (NSQ), by series:
 /// <c>tmq.consumer.outcomes{success}</c> for a series with a <c>tmq.outcome</c> or
 /// <c>tmq.rebalance</c> label, the instrument's name alone otherwise. An exporter lists a series
 /// once it has a measurement, even of 0.
@@ -14,10 +14,11 @@ internal sealed class CounterRecorder : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<(string Series, long Value)> _measurements = new();
 
-    public CounterRecorder(string channel)
+    public CounterRecorder(string group)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
+            // The runtime's meter (TmqMetrics.MeterName; not visible to every test project).
             if (instrument.Meter.Name == "Tmq" && instrument is Counter<long>)
             {
                 listener.EnableMeasurementEvents(instrument);
@@ -39,7 +40,7 @@ internal sealed class CounterRecorder : IDisposable
                 }
             }
 
-            if (Equals(measuredGroup, channel))
+            if (Equals(measuredGroup, group))
             {
                 _measurements.Enqueue((label is null ? instrument.Name : $"{instrument.Name}{{{label}}}", value));
             }
