@@ -43,7 +43,7 @@ public sealed class DevNsqCommandTests
         var result = await NsqCli.RunAsync("dev", "nsq", "--tcp-port", "0", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--lookupd-port", "0");
 
         Assert.True(result.ExitCode == ExitCodes.UnexpectedFailure, result.ToString());
-        Assert.Contains($"error: a port is taken", result.Error, StringComparison.Ordinal);
+        Assert.Contains("error: a port is taken", result.Error, StringComparison.Ordinal);
         Assert.Contains($"http {port}", result.Error, StringComparison.Ordinal);
         Assert.Empty(result.Output);
     }

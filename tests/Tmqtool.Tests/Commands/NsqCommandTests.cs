@@ -68,7 +68,7 @@ public sealed partial class NsqCommandTests
         foreach (var tail in new[] { first, second })
         {
             Assert.True(tail.ExitCode == ExitCodes.Success, tail.ToString());
-            Assert.Contains($"without taking them", tail.Error, StringComparison.Ordinal);
+            Assert.Contains("without taking them", tail.Error, StringComparison.Ordinal);
             var messages = Messages(tail.Output);
             Assert.Equal(["order-1", "order-2"], messages.Select(static m => m.Key).Order(StringComparer.Ordinal));
             foreach (var (key, body) in messages)
