@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tmqtool.Helper;
+using Tmqtool.Tests.Fakes;
 using Tmqtool.Tests.Support;
 
 namespace Tmqtool.Tests.Commands;
@@ -34,6 +35,7 @@ public sealed class KafkaHelperCommandTests
 
         // produce
         { "produce without servers", ["produce", "--topic", "orders", "--value", "v"], "--bootstrap-servers is required" },
+        { "produce without servers or an NSQ address", ["produce", "--topic", "orders", "--value", "v"], "for an NSQ topic give --nsqd or --lookupd instead" },
         { "produce servers without a port", ["produce", "-b", "localhost", "--topic", "orders", "--value", "v"], "--bootstrap-servers 'localhost' is not a valid list of Kafka servers" },
         { "produce servers with a bad port", ["produce", "-b", "localhost:99999", "--topic", "orders", "--value", "v"], "host:port pairs" },
         { "produce servers with an empty entry", ["produce", "-b", "a:1,", "--topic", "orders", "--value", "v"], "is not a valid list of Kafka servers" },
@@ -278,17 +280,4 @@ public sealed class KafkaHelperCommandTests
 
     private static CliResult Run(string workingDirectory, RecordingHelper helper, params string[] args) =>
         TestCli.Run(new CliEnvironment(workingDirectory, TestCli.Versions, BundledFeedDirectory: null) { Helper = helper }, args);
-
-    private sealed class RecordingHelper : IHelperRunner
-    {
-        public List<string> Requests { get; } = [];
-
-        public int ExitCode { get; init; }
-
-        public int Run(HelperRequest request, CliEnvironment environment, TextWriter output, TextWriter error)
-        {
-            Requests.Add(request.ToJson());
-            return ExitCode;
-        }
-    }
 }

@@ -107,7 +107,14 @@ internal static class NsqLag
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(stop).ConfigureAwait(false));
         var root = json.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object ? data : json.RootElement;
-        foreach (var t in root.GetProperty("topics").EnumerateArray())
+        var topics = root.GetProperty("topics");
+        if (topics.ValueKind == JsonValueKind.Null)
+        {
+            // nsqd writes an empty topic list as null (Go's nil slice): the topic is not there.
+            return null;
+        }
+
+        foreach (var t in topics.EnumerateArray())
         {
             if (t.GetProperty("topic_name").GetString() != topic)
             {

@@ -57,8 +57,8 @@ internal sealed class NsqTarget
     /// </summary>
     internal static NsqTarget? Read(ParseResult parse, Option<string[]> nsqdOption, Option<string[]> lookupdOption, bool httpAllowed = false)
     {
-        var nsqd = Split(parse.GetValue(nsqdOption));
-        var lookupd = Split(parse.GetValue(lookupdOption));
+        var nsqd = Split(parse, nsqdOption, NsqdRule, "e.g. --nsqd 127.0.0.1:4150");
+        var lookupd = Split(parse, lookupdOption, LookupdRule, "e.g. --lookupd http://127.0.0.1:4161");
         if (nsqd is null && lookupd is null)
         {
             return null;
@@ -170,10 +170,20 @@ internal sealed class NsqTarget
             : $"no nsqd has topic {topic} (asked nsqlookupd {string.Join(", ", Lookupd)}): check the name, or publish to it first.");
     }
 
-    private static string[]? Split(string[]? values) =>
-        values is null || values.Length == 0
-            ? null
-            : [.. values.SelectMany(static v => v.Length == 0 ? [v] : v.Split(',', StringSplitOptions.None))];
+    private static string[]? Split(ParseResult parse, Option<string[]> option, string rule, string fix)
+    {
+        var values = parse.GetValue(option);
+        if (values is null || values.Length == 0)
+        {
+            // The option takes zero values so that a following option is not read as its value; given
+            // bare, it must not fall through to a Kafka run that asks for --bootstrap-servers.
+            return parse.GetResult(option) is { Implicit: false }
+                ? throw new InputException($"{option.Name} is given without an address.", rule, fix)
+                : null;
+        }
+
+        return [.. values.SelectMany(static v => v.Length == 0 ? [v] : v.Split(',', StringSplitOptions.None))];
+    }
 }
 
 /// <summary>An NSQ verb could not do its work (nsqd unreachable, topic unknown, refused); the message says why. Exit code 1.</summary>
