@@ -30,6 +30,8 @@ internal sealed partial class NsqConsumer
         {
             _discovery = Task.Run(DiscoverAsync);
         }
+
+        StartDepthPolling();
     }
 
     private NsqdSlot[] Slots()
@@ -246,7 +248,13 @@ internal sealed partial class NsqConsumer
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(NsqDefaults.LookupdTimeout);
-            return await _settings.Lookupd!.LookupAsync(lookupd, _topic, timeout.Token).ConfigureAwait(false);
+            var nodes = await _settings.Lookupd!.LookupNodesAsync(lookupd, _topic, timeout.Token).ConfigureAwait(false);
+            foreach (var node in nodes)
+            {
+                RememberHttpPort(node);
+            }
+
+            return [.. nodes.Select(static n => n.Tcp)];
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

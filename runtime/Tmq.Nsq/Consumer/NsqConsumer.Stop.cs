@@ -44,7 +44,7 @@ internal sealed partial class NsqConsumer
                 .Select(s => s.CloseAsync(NsqDefaults.CloseFlushTimeout, TimeProvider));
             await Task.WhenAll(closing).ConfigureAwait(false);
             await _stopping.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(Slots().Select(static s => s.Loop).Append(_discovery)).ConfigureAwait(false);
+            await Task.WhenAll(Slots().Select(static s => s.Loop).Append(_discovery).Append(_depthPolling)).ConfigureAwait(false);
             NsqConsumerLog.Stopped(_logger, _name);
         }
         finally

@@ -68,7 +68,7 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
     // Completes when StopAsync has finished: a second call waits for the first.
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>NSQ has no partitions to lag behind; depth is nsqd's to report (<c>/stats</c>).</summary>
+    /// <summary>NSQ has no partitions to lag behind: see <see cref="Depth"/>, read from nsqd's <c>/stats</c>.</summary>
     public IEnumerable<(int Partition, long Lag)> Lag() => [];
 
     /// <summary>Decides, for a failed message, whether its retry is a REQ (true) or waits in place holding its key (false).</summary>

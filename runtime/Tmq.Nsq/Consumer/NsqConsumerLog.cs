@@ -46,4 +46,7 @@ internal static partial class NsqConsumerLog
 
     [LoggerMessage(3014, LogLevel.Information, "NSQ consumer {Consumer}: a message succeeded after the backoff; taking messages at full rate again.")]
     public static partial void BackoffEnded(ILogger logger, string consumer);
+
+    [LoggerMessage(3015, LogLevel.Information, "NSQ consumer {Consumer}: the channel's depth on nsqd {Address} is unknown: its HTTP API at {Http} did not answer /stats ({Reason}). tmq.consumer.depth leaves it out until it answers. A fixed Nsq:Nsqd address is asked at the next port; Nsq:DepthPollInterval 0 turns this off.")]
+    public static partial void DepthUnknown(ILogger logger, string consumer, string address, string http, string reason);
 }

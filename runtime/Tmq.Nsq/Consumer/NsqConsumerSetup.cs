@@ -33,4 +33,7 @@ internal sealed class NsqConsumerSetup
 
     /// <summary>Asks lookupd; null when the consumer uses fixed nsqd addresses.</summary>
     public Discovery.LookupdClient? Lookupd { get; init; }
+
+    /// <summary>Reads nsqd's <c>/stats</c> for the channel's depth; null when that is off (Nsq:DepthPollInterval 0).</summary>
+    public HttpClient? Stats { get; init; }
 }

@@ -27,7 +27,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
     private DispatchEngine? _engine;
     private NsqConsumer? _consumer;
     private NsqProducer? _deadLetterProducer;
-    private HttpClient? _lookupdHttp;
+    private HttpClient? _http;
     private IDisposable? _optionsChanges;
     private IDisposable? _rejectedChanges;
     private IDisposable? _gauges;
@@ -64,9 +64,10 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
         var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
         var nsq = options.Nsq;
         var status = _services.GetRequiredKeyedService<ConsumerStatus>(_name);
-        if (nsq.Lookupd.Count > 0)
+        if (nsq.Lookupd.Count > 0 || nsq.DepthPollInterval > TimeSpan.Zero)
         {
-            _lookupdHttp = new HttpClient { Timeout = NsqDefaults.LookupdTimeout };
+            // lookupd's /lookup and nsqd's /stats: both short GETs, both bounded by the same timeout.
+            _http = new HttpClient { Timeout = NsqDefaults.LookupdTimeout };
         }
 
         _deadLetterProducer = new NsqProducer(DeadLetterProducerOptions(nsq), clientId, loggerFactory.CreateLogger("Tmq.Nsq.DeadLetter"), metrics, time);
@@ -81,7 +82,8 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
             Metrics = metrics,
             Status = status,
             TimeProvider = time,
-            Lookupd = _lookupdHttp is null ? null : new LookupdClient(_lookupdHttp),
+            Lookupd = _http is null || nsq.Lookupd.Count == 0 ? null : new LookupdClient(_http),
+            Stats = nsq.DepthPollInterval > TimeSpan.Zero ? _http : null,
         });
         _engine = new DispatchEngine(new EngineSettings
         {
@@ -147,7 +149,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
         }
 
         Interlocked.Exchange(ref _engine, null)?.Dispose();
-        _lookupdHttp?.Dispose();
+        _http?.Dispose();
     }
 
     /// <summary>The dead-letter producer reaches the consumer's nsqd with the consumer's TLS, compression and AUTH settings.</summary>

@@ -64,6 +64,11 @@ internal static class NsqConsumerOptionsValidation
             Fail("Nsq:LookupdPollInterval", $"is {nsq.LookupdPollInterval}; it must be at least 1 second, e.g. \"00:01:00\"");
         }
 
+        if (nsq.DepthPollInterval != TimeSpan.Zero && nsq.DepthPollInterval < TimeSpan.FromSeconds(1))
+        {
+            Fail("Nsq:DepthPollInterval", $"is {nsq.DepthPollInterval}; it must be 0 (off) or at least 1 second, e.g. \"00:00:30\"");
+        }
+
         if (nsq.MsgTimeout is { } msgTimeout && msgTimeout < TimeSpan.FromSeconds(1))
         {
             Fail("Nsq:MsgTimeout", $"is {msgTimeout}; nsqd needs at least 1 second (remove it to use nsqd's --msg-timeout)");

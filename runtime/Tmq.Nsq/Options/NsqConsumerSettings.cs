@@ -26,6 +26,14 @@ public sealed class NsqConsumerSettings : NsqClientSettings
     public TimeSpan LookupdPollInterval { get; set; } = NsqDefaults.LookupdPollInterval;
 
     /// <summary>
+    /// How often the channel's depth (messages waiting) is read from each nsqd's HTTP <c>/stats</c>
+    /// for the <c>tmq.consumer.depth</c> gauge, NSQ's counterpart of Kafka's lag. nsqd found through
+    /// lookupd is asked at the HTTP port lookupd gives; a fixed <see cref="Nsqd"/> address at the next
+    /// port (nsqd's 4151 for 4150). Zero turns it off. <value>Defaults to 30 s: see <c>NsqDefaults.DepthPollInterval</c>.</value>
+    /// </summary>
+    public TimeSpan DepthPollInterval { get; set; } = NsqDefaults.DepthPollInterval;
+
+    /// <summary>
     /// The msg_timeout asked of nsqd: how long a message may stay in flight without a FIN, REQ or
     /// TOUCH. The runtime TOUCHes buffered and running messages before it, up to nsqd's
     /// max_msg_timeout. <value>Defaults to null: nsqd's <c>--msg-timeout</c> (60 s).</value>

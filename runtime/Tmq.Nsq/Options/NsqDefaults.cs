@@ -19,6 +19,12 @@ internal static class NsqDefaults
     /// <summary>go-nsq's default: lookupd answers change only when nsqd come and go.</summary>
     public static readonly TimeSpan LookupdPollInterval = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Twice per Prometheus's usual 15-60 s scrape is more than alerts on a backlog need (they look
+    /// at minutes), and a /stats call per nsqd every 30 s costs nsqd nothing noticeable.
+    /// </summary>
+    public static readonly TimeSpan DepthPollInterval = TimeSpan.FromSeconds(30);
+
     /// <summary>First wait before reconnecting to an nsqd; doubles to <see cref="MaxReconnectDelay"/>.</summary>
     public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
 

@@ -36,6 +36,7 @@ internal sealed class TmqMetrics : IDisposable
         _meter.CreateObservableGauge("tmq.consumer.buffered", () => Observe(static c => c.Buffered), "{message}", "Fetched messages not yet finished.");
         _meter.CreateObservableGauge("tmq.consumer.paused", () => Observe(static c => c.Paused ? 1 : 0), "{consumer}", "1 while fetching is paused (backpressure, Paused option or a stopped partition).");
         _meter.CreateObservableGauge("tmq.consumer.lag", ObserveLag, "{message}", "Messages behind the end of each partition.");
+        _meter.CreateObservableGauge("tmq.consumer.depth", ObserveDepth, "{message}", "Messages waiting in the channel on each nsqd (server.address), as nsqd's /stats last said: NSQ's lag.");
     }
 
     public Counter<long> Consumed { get; }
@@ -99,6 +100,17 @@ internal sealed class TmqMetrics : IDisposable
         }
     }
 
+    private IEnumerable<Measurement<long>> ObserveDepth()
+    {
+        foreach (var consumer in _consumers.Keys)
+        {
+            foreach (var (server, depth) in consumer.Depth())
+            {
+                yield return new Measurement<long>(depth, [.. consumer.Tags, new("server.address", server)]);
+            }
+        }
+    }
+
     private sealed class Registration(TmqMetrics owner, IConsumerGauges consumer) : IDisposable
     {
         public void Dispose() => owner._consumers.TryRemove(consumer, out _);
@@ -124,4 +136,7 @@ internal interface IConsumerGauges
     bool Paused { get; }
 
     IEnumerable<(int Partition, long Lag)> Lag();
+
+    /// <summary>Messages waiting for the consumer on each server (NSQ: the channel's depth per nsqd); none where the broker has partitions and lag instead.</summary>
+    IEnumerable<(string Server, long Depth)> Depth() => [];
 }

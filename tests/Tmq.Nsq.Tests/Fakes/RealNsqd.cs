@@ -117,6 +117,9 @@ internal sealed class RealNsqd : IAsyncDisposable
         if (_lookupdTcpPort is { } lookupd)
         {
             arguments.Add($"--lookupd-tcp-address=127.0.0.1:{lookupd}");
+
+            // nsqlookupd hands out the broadcast address, by default the host name, which need not resolve to loopback.
+            arguments.Add("--broadcast-address=127.0.0.1");
         }
 
         _nsqd = await DaemonProcess.StartAsync(NsqdPath!, arguments, HttpAddress, StartTimeout);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.Json;
 using Tmq.Nsq.Discovery;
 
 namespace Tmqtool.Nsq;
@@ -28,18 +26,18 @@ internal static class NsqLag
                 .Select(static n => (Name: n.Tcp.ToString(), Http: n.Http ?? new Uri($"http://{new Tmq.Nsq.NsqAddress(n.Tcp.Host, n.Tcp.Port + 1)}/")))
                 .ToList();
         using var http = new HttpClient { Timeout = request.Timeout };
-        var rows = new List<(string Nsqd, ChannelStats Stats)>();
+        var rows = new List<(string Nsqd, NsqdChannelStats Stats)>();
         var topicDepth = 0L;
         var found = 0;
         var unreachable = new List<string>();
         foreach (var (name, uri) in nodes)
         {
-            TopicStats? stats;
+            NsqdTopicStats? stats;
             try
             {
-                stats = await ReadAsync(http, uri, request.Topic, stop).ConfigureAwait(false);
+                stats = await NsqdStats.GetTopicAsync(http, uri, request.Topic, stop).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or TaskCanceledException && !stop.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
             {
                 unreachable.Add($"{uri}: {(e is TaskCanceledException ? $"no answer within {request.Timeout.TotalSeconds:0} s" : e.Message)}");
                 continue;
@@ -95,52 +93,4 @@ internal static class NsqLag
 
         return ExitCodes.Success;
     }
-
-    private static async Task<TopicStats?> ReadAsync(HttpClient http, Uri nsqd, string topic, CancellationToken stop)
-    {
-        using var response = await http.GetAsync(new Uri(nsqd, $"stats?format=json&topic={Uri.EscapeDataString(topic)}"), stop).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        response.EnsureSuccessStatusCode();
-        using var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(stop).ConfigureAwait(false));
-        var root = json.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object ? data : json.RootElement;
-        var topics = root.GetProperty("topics");
-        if (topics.ValueKind == JsonValueKind.Null)
-        {
-            // nsqd writes an empty topic list as null (Go's nil slice): the topic is not there.
-            return null;
-        }
-
-        foreach (var t in topics.EnumerateArray())
-        {
-            if (t.GetProperty("topic_name").GetString() != topic)
-            {
-                continue;
-            }
-
-            var channels = t.TryGetProperty("channels", out var list) && list.ValueKind == JsonValueKind.Array
-                ? list.EnumerateArray().Select(static c => new ChannelStats(
-                    c.GetProperty("channel_name").GetString() ?? "",
-                    Count(c, "depth"),
-                    Count(c, "in_flight_count"),
-                    Count(c, "deferred_count"),
-                    Count(c, "requeue_count"),
-                    Count(c, "timeout_count"),
-                    c.TryGetProperty("clients", out var clients) && clients.ValueKind == JsonValueKind.Array ? clients.GetArrayLength() : Count(c, "client_count"))).ToList()
-                : [];
-            return new TopicStats(Count(t, "depth"), channels);
-        }
-
-        return null;
-    }
-
-    private static long Count(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.TryGetInt64(out var count) ? count : 0;
-
-    private sealed record TopicStats(long Depth, IReadOnlyList<ChannelStats> Channels);
-
-    private sealed record ChannelStats(string Name, long Depth, long InFlight, long Deferred, long Requeued, long TimedOut, long Clients);
 }
