@@ -107,9 +107,9 @@ public sealed partial class MonitoringMetricNamesTests
     [GeneratedRegex("""\b((?:tmq|messaging)_[a-z0-9_]+)\{""")]
     private static partial Regex SeriesInQuery();
 
-    [GeneratedRegex("""\b((?:tmq|messaging|error)_[a-z0-9_]+|le)\s*=\s*"|by \(([a-z_]+)\)""")]
+    [GeneratedRegex("""\b((?:tmq|messaging|error|server)_[a-z0-9_]+|le)\s*=\s*"|by \(([a-z_]+)\)""")]
     private static partial Regex LabelInQuery();
 
-    [GeneratedRegex("""[({]\s*"((?:tmq|messaging|error)\.[a-z._]+)"\s*,""")]
+    [GeneratedRegex("""[({]\s*"((?:tmq|messaging|error|server)\.[a-z._]+)"\s*,""")]
     private static partial Regex TagKey();
 }
