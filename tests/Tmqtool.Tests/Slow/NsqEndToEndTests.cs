@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Tmq.Nsq.Tests.Fakes;
+using Tmqtool.Tests.Fakes;
 using Tmqtool.Tests.Support;
 
 namespace Tmqtool.Tests.Slow;
@@ -10,7 +12,8 @@ namespace Tmqtool.Tests.Slow;
 /// run the worker as a process with its default appsettings (nsqlookupd for discovery, the producer
 /// on nsqd) pointed at it, send messages with <c>tmqtool produce</c>, see the handler's output, a
 /// REQ retry counted by nsqd and a dead letter read back with <c>tmqtool tail</c>, replay it, stop
-/// the worker with SIGTERM and see with <c>tmqtool lag</c> that nothing is left in flight.
+/// the worker with SIGTERM and see with <c>tmqtool lag</c> that nothing is left in flight. The
+/// same again against a real nsqd and nsqlookupd when <c>NSQD_PATH</c> and <c>NSQLOOKUPD_PATH</c> are set.
 /// </summary>
 [Trait("Category", "Slow")]
 [Collection(InstalledToolDefinition.Name)]
@@ -52,21 +55,19 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
         }
         """;
 
-    [SlowFact(RequiresRepositoryFile = "runtime/Tmq.Nsq/Tmq.Nsq.csproj")]
-    public async Task Tool_NsqWorker_HandlesRetriesDeadLettersAndShutsDownCleanly()
+    [SlowTheory]
+    [InlineData("dev")]
+    [RealNsqdData]
+    public async Task Tool_NsqWorker_HandlesRetriesDeadLettersAndShutsDownCleanly(string kind)
     {
         Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
         var service = tool.Service("nsq", Handler);
 
-        using var broker = ProcessRunner.Start(tool.Executable, ["dev", "nsq", "--tcp-port", "0", "--http-port", "0", "--lookupd-port", "0", "--topic", Topic], tool.WorkDirectory, tool.Environment);
-        var brokerLines = new LineReader(broker);
+        await using var broker = await Broker.StartAsync(kind, tool);
+        var (nsqd, nsqdHttp, lookupd) = (broker.Nsqd, broker.NsqdHttp, broker.Lookupd);
         Process? worker = null;
         try
         {
-            var nsqd = After(await brokerLines.WaitForAsync(l => l.StartsWith("nsqd tcp: ", StringComparison.Ordinal), Start));
-            var nsqdHttp = After(await brokerLines.WaitForAsync(l => l.StartsWith("nsqd http: ", StringComparison.Ordinal), Start));
-            var lookupd = After(await brokerLines.WaitForAsync(l => l.StartsWith("nsqlookupd http: ", StringComparison.Ordinal), Start));
-            await brokerLines.WaitForAsync(l => l.StartsWith("Running;", StringComparison.Ordinal), Start);
 
             var metricsPort = Processes.FreePort();
             worker = StartWorker(service, lookupd, nsqd, metricsPort);
@@ -122,18 +123,13 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
             var requeued = long.Parse(row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[5], CultureInfo.InvariantCulture);
             Assert.True(requeued >= 1, $"nsqd counted no REQ:\n{lag}");
 
-            await Processes.StopAsync(broker, TimeSpan.FromSeconds(30));
-            Assert.True(broker.ExitCode == 0, $"tmqtool dev nsq exited with {broker.ExitCode}:\n{brokerLines}");
-            await brokerLines.WaitForAsync(l => l == "Development nsqd stopped.", TimeSpan.FromSeconds(5));
+            await broker.StopAsync();
         }
         finally
         {
-            foreach (var process in new[] { worker, broker })
+            if (worker is { HasExited: false })
             {
-                if (process is { HasExited: false })
-                {
-                    process.Kill(entireProcessTree: true);
-                }
+                worker.Kill(entireProcessTree: true);
             }
 
             worker?.Dispose();
@@ -141,6 +137,77 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
     }
 
     private static string After(string line) => line[(line.IndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
+
+    /// <summary>
+    /// Where the worker runs: <c>tmqtool dev nsq</c> as a process of the installed tool (on free
+    /// ports), or the real nsqd and nsqlookupd (<see cref="TestBroker"/>) with the topic created,
+    /// as <c>dev nsq --topic</c> does, so that nsqlookupd lists it at once.
+    /// </summary>
+    private sealed class Broker : IAsyncDisposable
+    {
+        private Process? _dev;
+        private LineReader? _lines;
+        private TestBroker? _real;
+
+        public string Nsqd { get; private init; } = string.Empty;
+
+        public string NsqdHttp { get; private init; } = string.Empty;
+
+        public string Lookupd { get; private init; } = string.Empty;
+
+        public static async Task<Broker> StartAsync(string kind, InstalledTool tool)
+        {
+            if (kind != "dev")
+            {
+                var real = await TestBroker.StartAsync(kind);
+                await real.CreateChannelAsync(Topic, Channel);
+                await real.WaitForTopicAsync(Topic);
+                return new Broker { _real = real, Nsqd = real.Nsqd(), NsqdHttp = real.HttpAddress.ToString(), Lookupd = real.Lookupd() };
+            }
+
+            var process = ProcessRunner.Start(tool.Executable, ["dev", "nsq", "--tcp-port", "0", "--http-port", "0", "--lookupd-port", "0", "--topic", Topic], tool.WorkDirectory, tool.Environment);
+            var lines = new LineReader(process);
+            try
+            {
+                var nsqd = After(await lines.WaitForAsync(l => l.StartsWith("nsqd tcp: ", StringComparison.Ordinal), Start));
+                var http = After(await lines.WaitForAsync(l => l.StartsWith("nsqd http: ", StringComparison.Ordinal), Start));
+                var lookupd = After(await lines.WaitForAsync(l => l.StartsWith("nsqlookupd http: ", StringComparison.Ordinal), Start));
+                await lines.WaitForAsync(l => l.StartsWith("Running;", StringComparison.Ordinal), Start);
+                return new Broker { _dev = process, _lines = lines, Nsqd = nsqd, NsqdHttp = http, Lookupd = lookupd };
+            }
+            catch
+            {
+                process.Kill(entireProcessTree: true);
+                process.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Stops it as a user would: SIGTERM to <c>tmqtool dev nsq</c>, which must exit 0 saying so.</summary>
+        public async Task StopAsync()
+        {
+            if (_dev is { } dev)
+            {
+                await Processes.StopAsync(dev, TimeSpan.FromSeconds(30));
+                Assert.True(dev.ExitCode == 0, $"tmqtool dev nsq exited with {dev.ExitCode}:\n{_lines}");
+                await _lines!.WaitForAsync(l => l == "Development nsqd stopped.", TimeSpan.FromSeconds(5));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_dev is { HasExited: false })
+            {
+                _dev.Kill(entireProcessTree: true);
+            }
+
+            _dev?.Dispose();
+            if (_real is not null)
+            {
+                await _real.DisposeAsync();
+            }
+        }
+    }
 
     /// <summary>
     /// Starts the worker's Release build in Production with its appsettings.json as generated, but for

@@ -12,13 +12,11 @@ public sealed class SlowFactAttribute : FactAttribute
 
     private string? _requiresRepositoryFile;
 
-    public SlowFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable(SkipVariable) == "1")
-        {
-            Skip = $"Slow test, skipped because {SkipVariable}=1.";
-        }
-    }
+    public SlowFactAttribute() => Skip = SkipReason;
+
+    /// <summary>Why slow tests are skipped in this run, or null when they run.</summary>
+    internal static string? SkipReason =>
+        Environment.GetEnvironmentVariable(SkipVariable) == "1" ? $"Slow test, skipped because {SkipVariable}=1." : null;
 
     /// <summary>
     /// A path relative to the repository root that must exist for the test to run, e.g. the project
@@ -37,4 +35,10 @@ public sealed class SlowFactAttribute : FactAttribute
             }
         }
     }
+}
+
+/// <summary>A slow theory (see <see cref="SlowFactAttribute"/>): each row builds or runs real projects.</summary>
+public sealed class SlowTheoryAttribute : TheoryAttribute
+{
+    public SlowTheoryAttribute() => Skip = SlowFactAttribute.SkipReason;
 }
