@@ -53,6 +53,25 @@ public sealed partial class NsqCommandTests
     [Theory]
     [InlineData("dev")]
     [RealNsqdData]
+    public async Task TailDefault_TopicHoldingMessagesWithoutChannel_RefusesAndTakesNothing(string kind)
+    {
+        await using var broker = await TestBroker.StartAsync(kind);
+        await NsqCli.RunAsync("produce", "--lookupd", broker.Lookupd(), "--topic", "orders", "--value", "v", "--count", "2", "--quiet");
+        await broker.WaitForTopicAsync("orders");
+
+        var tail = await NsqCli.RunAsync("tail", "--lookupd", broker.Lookupd(), "--topic", "orders", "--count", "1", "--timeout", "5");
+        var lag = await NsqCli.RunAsync("lag", "--lookupd", broker.Lookupd(), "--topic", "orders");
+
+        Assert.True(tail.ExitCode == ExitCodes.UnexpectedFailure, tail.ToString());
+        Assert.Contains("topic orders has no channel yet", tail.Error, StringComparison.Ordinal);
+        Assert.Contains("2 message(s) wait for the first one", tail.Error, StringComparison.Ordinal);
+        Assert.Empty(tail.Output);
+        Assert.Contains("topic=orders depth=0 in_flight=0 topic_queue=2", lag.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [RealNsqdData]
     public async Task TailChannel_KeyAndHeaders_ShowsThemAndTakesNothing(string kind)
     {
         await using var broker = await TestBroker.StartAsync(kind);

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Tmq.Nsq;
+using Tmq.Nsq.Discovery;
 
 namespace Tmqtool.Nsq;
 
@@ -15,7 +17,8 @@ internal sealed record NsqTailRequest(NsqTarget Target, string Topic, string? Ch
 /// <remarks>
 /// A topic's first channel receives the messages the topic held before it (nsqd keeps a topic's
 /// messages until it has a channel). So that tailing a dead-letter topic never takes its dead
-/// letters, on a <c>*.dlq</c> topic tail first makes sure <c>dlq replay</c>'s channel exists.
+/// letters, on a <c>*.dlq</c> topic tail first makes sure <c>dlq replay</c>'s channel exists; on
+/// any other topic that holds messages and has no channel, it refuses rather than take them.
 /// </remarks>
 internal static class NsqTail
 {
@@ -36,6 +39,13 @@ internal static class NsqTail
             {
                 await NsqReader.EnsureChannelAsync(node.Tcp, request.Topic, NsqReplay.DefaultChannel, timeout, stop).ConfigureAwait(false);
             }
+        }
+        else if (!peek && await FindUnclaimedAsync(request.Topic, nodes, timeout, error, stop).ConfigureAwait(false) is { } unclaimed)
+        {
+            error.WriteLine(
+                $"error: topic {request.Topic} has no channel yet on nsqd {unclaimed.Nsqd}, where {unclaimed.Depth} message(s) wait for the first one; tail's ephemeral channel would be it and take them, and a consumer subscribing later would never see them. "
+                + "Start the consumer first (its channel then holds them), or make its channel and look at them without taking them: --channel <the consumer's channel>.");
+            return ExitCodes.UnexpectedFailure;
         }
 
         var ready = peek ? Math.Min(request.Count > 0 ? request.Count : MaxHeld, MaxHeld) : EphemeralReady;
@@ -91,5 +101,32 @@ internal static class NsqTail
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// An nsqd where the topic holds messages and has no channel: the first channel made gets them
+    /// all. nsqd's HTTP API says (lookupd's HTTP port, or the next port for --nsqd); when it cannot be
+    /// asked, tail goes on and says what it could not check.
+    /// </summary>
+    private static async Task<(string Nsqd, long Depth)?> FindUnclaimedAsync(string topic, IReadOnlyList<NsqdNode> nodes, TimeSpan timeout, TextWriter error, CancellationToken stop)
+    {
+        using var http = new HttpClient { Timeout = timeout };
+        foreach (var node in nodes)
+        {
+            var uri = node.Http ?? new Uri($"http://{new NsqAddress(node.Tcp.Host, node.Tcp.Port + 1)}/");
+            try
+            {
+                if (await NsqdStats.GetTopicAsync(http, uri, topic, stop).ConfigureAwait(false) is { Channels.Count: 0, Depth: > 0 } stats)
+                {
+                    return (node.Tcp.ToString(), stats.Depth);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                error.WriteLine($"warning: could not ask nsqd {node.Tcp} (HTTP {uri}) whether topic {topic} has a channel ({e.Message}); if it has none, tail's ephemeral channel takes the messages it holds.");
+            }
+        }
+
+        return null;
     }
 }
