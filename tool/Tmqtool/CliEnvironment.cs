@@ -21,6 +21,9 @@ internal sealed record CliEnvironment(string WorkingDirectory, PackageVersions V
     /// <summary>Runs the Kafka helper app (dev kafka, produce, tail); tests replace it.</summary>
     internal IHelperRunner Helper { get; init; } = HelperApp.Instance;
 
+    /// <summary>The clock of the verbs that run in the tool (timeouts, the replay's start).</summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Stops the verbs that run in the tool until stopped (the NSQ ones); null: Ctrl+C and SIGTERM. Tests give their own.</summary>
     internal CancellationToken? Stop { get; init; }
 

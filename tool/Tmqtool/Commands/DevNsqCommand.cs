@@ -97,15 +97,15 @@ internal sealed class DevNsqCommand
         }
 
         using var stop = _environment.ListenForStop();
-        return RunAsync(options, topics, output, error, stop.Token).GetAwaiter().GetResult();
+        return RunAsync(options, topics, output, error, _environment.Time, stop.Token).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(DevNsqdOptions options, List<string> topics, TextWriter output, TextWriter error, CancellationToken stop)
+    private static async Task<int> RunAsync(DevNsqdOptions options, List<string> topics, TextWriter output, TextWriter error, TimeProvider time, CancellationToken stop)
     {
         DevNsqd nsqd;
         try
         {
-            nsqd = await DevNsqd.StartAsync(options, stop);
+            nsqd = await DevNsqd.StartAsync(options, stop).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
@@ -113,7 +113,7 @@ internal sealed class DevNsqCommand
             return ExitCodes.UnexpectedFailure;
         }
 
-        await using (nsqd)
+        await using (nsqd.ConfigureAwait(false))
         {
             foreach (var topic in topics)
             {
@@ -131,7 +131,7 @@ internal sealed class DevNsqCommand
             output.Flush();
             try
             {
-                await Task.Delay(Timeout.Infinite, stop);
+                await Task.Delay(Timeout.InfiniteTimeSpan, time, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

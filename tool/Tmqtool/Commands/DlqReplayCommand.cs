@@ -108,7 +108,7 @@ internal sealed class DlqReplayCommand
         RefuseLoop(topic, to);
         var channel = parse.GetValue(_channel) is { } c ? NsqNames.ValidateChannel(c, $"e.g. --channel {NsqReplay.DefaultChannel}") : NsqReplay.DefaultChannel;
         var (count, timeout) = ValidateLimits(parse);
-        var request = new NsqReplayRequest(target, topic, to, channel, count, parse.GetValue(_dryRun), TimeSpan.FromSeconds(timeout));
+        var request = new NsqReplayRequest(target, topic, to, channel, count, parse.GetValue(_dryRun), TimeSpan.FromSeconds(timeout), _environment.Time);
         return (output, error, stop) => NsqReplay.RunAsync(request, output, error, stop);
     }
 

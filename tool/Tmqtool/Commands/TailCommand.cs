@@ -101,7 +101,7 @@ internal sealed class TailCommand
         var topic = NsqNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders.dlq");
         var channel = parse.GetValue(_channel) is { } c ? NsqNames.ValidateChannel(c, $"e.g. --channel {NsqReplay.DefaultChannel}, or leave it out for a new ephemeral channel") : null;
         var (count, timeout) = ValidateLimits(parse);
-        var request = new NsqTailRequest(target, topic, channel, count, timeout);
+        var request = new NsqTailRequest(target, topic, channel, count, timeout, _environment.Time);
         return (output, error, stop) => NsqTail.RunAsync(request, output, error, stop);
     }
 

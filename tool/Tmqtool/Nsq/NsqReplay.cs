@@ -7,7 +7,7 @@ using RuntimeNames = Tmq.Nsq.NsqNames;
 namespace Tmqtool.Nsq;
 
 /// <summary>What <c>dlq replay</c> does on NSQ; every value is validated.</summary>
-internal sealed record NsqReplayRequest(NsqTarget Target, string Topic, string? To, string Channel, int Count, bool DryRun, TimeSpan Timeout);
+internal sealed record NsqReplayRequest(NsqTarget Target, string Topic, string? To, string Channel, int Count, bool DryRun, TimeSpan Timeout, TimeProvider Time);
 
 /// <summary>
 /// <c>dlq replay</c> on NSQ: reads the dead-letter topic through its own channel
@@ -32,7 +32,7 @@ internal static class NsqReplay
     internal static async Task<int> RunAsync(NsqReplayRequest request, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var nodes = await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false);
-        var started = DateTimeOffset.UtcNow;
+        var started = request.Time.GetUtcNow();
         var held = 0;
         await using var reader = await NsqReader.OpenAsync(nodes.Select(static n => n.Tcp), request.Topic, request.Channel, ready: 1, request.Timeout, stop).ConfigureAwait(false);
         await using var producer = new NsqProducer(
@@ -49,9 +49,9 @@ internal static class NsqReplay
         while (request.Count == 0 || replayed < request.Count)
         {
             NsqReader.Delivery? next;
-            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(stop))
+            using (var quiet = new CancellationTokenSource(Idle, request.Time))
+            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(stop, quiet.Token))
             {
-                idle.CancelAfter(Idle);
                 try
                 {
                     next = await reader.ReadAsync(idle.Token).ConfigureAwait(false);

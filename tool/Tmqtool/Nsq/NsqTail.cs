@@ -5,7 +5,7 @@ using Tmq.Nsq.Discovery;
 namespace Tmqtool.Nsq;
 
 /// <summary>What <c>tail</c> reads on NSQ. <see cref="Channel"/> null: a new ephemeral channel.</summary>
-internal sealed record NsqTailRequest(NsqTarget Target, string Topic, string? Channel, int Count, int TimeoutSeconds);
+internal sealed record NsqTailRequest(NsqTarget Target, string Topic, string? Channel, int Count, int TimeoutSeconds, TimeProvider Time);
 
 /// <summary>
 /// <c>tail</c> on NSQ. NSQ keeps no history to read from: a channel holds what was published since
@@ -54,11 +54,8 @@ internal static class NsqTail
             ? $"Showing the messages waiting in channel {channel} of {request.Topic} ({request.Target.Describe()}) without taking them; they are put back when tail stops."
             : $"Showing new messages of {request.Topic} ({request.Target.Describe()}) through ephemeral channel {channel}.");
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        if (request.TimeoutSeconds > 0)
-        {
-            deadline.CancelAfter(TimeSpan.FromSeconds(request.TimeoutSeconds));
-        }
+        using var limit = new CancellationTokenSource(request.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(request.TimeoutSeconds) : Timeout.InfiniteTimeSpan, request.Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop, limit.Token);
 
         var shown = new HashSet<string>(StringComparer.Ordinal);
         var received = 0;

@@ -182,6 +182,11 @@ internal sealed class NsqTarget
                 : null;
         }
 
+        foreach (var value in values.Where(static v => v.Length > 0 && v.Split(',').Any(static part => part.Length == 0)))
+        {
+            throw new InputException($"{option.Name} {Display.Quote(value)} has an empty entry.", rule, $"remove the extra comma; {fix}");
+        }
+
         return [.. values.SelectMany(static v => v.Length == 0 ? [v] : v.Split(',', StringSplitOptions.None))];
     }
 }
