@@ -64,6 +64,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
         var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
         var nsq = options.Nsq;
         var status = _services.GetRequiredKeyedService<ConsumerStatus>(_name);
+        status.Partitioned = false;
         if (nsq.Lookupd.Count > 0 || nsq.DepthPollInterval > TimeSpan.Zero)
         {
             // lookupd's /lookup and nsqd's /stats: both short GETs, both bounded by the same timeout.

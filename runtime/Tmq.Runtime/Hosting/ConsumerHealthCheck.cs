@@ -22,9 +22,11 @@ internal sealed class ConsumerHealthCheck(ConsumerStatus status) : IHealthCheck
         var result = status switch
         {
             { Fault: { } fault } => HealthCheckResult.Unhealthy($"Consumer {status.Name} stopped: {fault}", data: data),
-            { HasStoppedPartitions: true } => HealthCheckResult.Unhealthy($"Consumer {status.Name} halted a partition under the Stop policy; see the log (event 1004) for the message, fix it, then restart.", data: data),
+            { HasStoppedPartitions: true } => HealthCheckResult.Unhealthy($"Consumer {status.Name} {(status.Partitioned ? "halted a partition" : "stopped taking messages")} under the Stop policy; see the log (event 1004) for the message, fix it, then restart.", data: data),
             { Running: false } => HealthCheckResult.Unhealthy($"Consumer {status.Name} is not running.", data: data),
-            { Assigned: 0 } => HealthCheckResult.Degraded($"Consumer {status.Name} holds no partitions.", data: data),
+            { Assigned: 0 } => HealthCheckResult.Degraded(
+                status.Partitioned ? $"Consumer {status.Name} holds no partitions." : $"Consumer {status.Name} is connected to no nsqd (none is reachable, or none has its topic yet).",
+                data: data),
             { Paused: true } => HealthCheckResult.Healthy($"Consumer {status.Name} is paused (the Paused option is set).", data),
             _ => HealthCheckResult.Healthy($"Consumer {status.Name} is consuming.", data),
         };

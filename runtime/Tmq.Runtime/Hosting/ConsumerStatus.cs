@@ -35,6 +35,9 @@ internal sealed class ConsumerStatus(string name)
         set => _paused = value;
     }
 
+    /// <summary>False for a transport without partitions (NSQ), whose health messages speak of its connections instead.</summary>
+    public bool Partitioned { get; set; } = true;
+
     /// <summary>Partitions (Kafka) or connections (NSQ) held now.</summary>
     public int Assigned
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Tmq.Nsq.Tests.Fakes;
@@ -10,6 +11,23 @@ namespace Tmq.Nsq.Tests.Hosting;
 public sealed class NsqHostingTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Health_NoNsqdReachable_IsDegradedSayingSoInNsqTerms()
+    {
+        await using var nsqd = ScriptedNsqd.Start();
+        var port = nsqd.EndPoint.Port;
+        await nsqd.DisposeAsync();
+        await using var host = await NsqTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Consumers:main:Nsq:Nsqd:0"] = $"127.0.0.1:{port}" },
+            static (_, _) => Task.CompletedTask);
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        var entry = report.Entries["tmq-consumer-main"];
+        Assert.Equal(HealthStatus.Degraded, entry.Status);
+        Assert.Equal("Consumer main is connected to no nsqd (none is reachable, or none has its topic yet).", entry.Description);
+    }
 
     [Theory]
     [InlineData("Consumers:main:Group", "g", "Tmq:Consumers:main:Group is \"g\", but NSQ has channels")]
