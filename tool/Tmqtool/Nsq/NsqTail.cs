@@ -40,7 +40,7 @@ internal static class NsqTail
                 await NsqReader.EnsureChannelAsync(node.Tcp, request.Topic, NsqReplay.DefaultChannel, timeout, stop).ConfigureAwait(false);
             }
         }
-        else if (!peek && await FindUnclaimedAsync(request.Topic, nodes, timeout, error, stop).ConfigureAwait(false) is { } unclaimed)
+        else if (await FindUnclaimedAsync(request.Topic, nodes, timeout, error, stop).ConfigureAwait(false) is { } unclaimed && !peek)
         {
             error.WriteLine(
                 $"error: topic {request.Topic} has no channel yet on nsqd {unclaimed.Nsqd}, where {unclaimed.Depth} message(s) wait for the first one; tail's ephemeral channel would be it and take them, and a consumer subscribing later would never see them. "
@@ -113,7 +113,13 @@ internal static class NsqTail
             var uri = node.Http ?? new Uri($"http://{new NsqAddress(node.Tcp.Host, node.Tcp.Port + 1)}/");
             try
             {
-                if (await NsqdStats.GetTopicAsync(http, uri, topic, stop).ConfigureAwait(false) is { Channels.Count: 0, Depth: > 0 } stats)
+                var stats = await NsqdStats.GetTopicAsync(http, uri, topic, stop).ConfigureAwait(false);
+                if (stats is null)
+                {
+                    // As in Kafka's tail, waiting for a topic is fine, but not in silence: a misspelt name would wait forever.
+                    error.WriteLine($"warning: topic {topic} does not exist on nsqd {node.Tcp}; subscribing creates it (as NSQ does) and waits for messages. Check the name if none come.");
+                }
+                else if (stats is { Channels.Count: 0, Depth: > 0 })
                 {
                     return (node.Tcp.ToString(), stats.Depth);
                 }
