@@ -77,7 +77,7 @@ internal sealed partial class DispatchEngine
             {
                 // RunAsync handles every failure of the handler and the sink; reaching here is a
                 // bug in the engine. Keep the worker alive and say so loudly.
-                Log.WorkerFailed(_logger, ex, _name, message.Topic, message.Partition, message.Offset);
+                Log.WorkerFailed(_logger, ex, _name, message.Position);
             }
         }
     }
@@ -174,7 +174,7 @@ internal sealed partial class DispatchEngine
         if (!permanent && message.Attempt < retry.MaxAttempts)
         {
             var delay = RetryPolicy.Delay(retry, message.Attempt, _random());
-            Log.HandlerFailedRetrying(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, delay.TotalMilliseconds);
+            Log.HandlerFailedRetrying(_logger, error, _name, message.Position, message.Attempt, delay.TotalMilliseconds);
             if (_requeueRetry?.Invoke(message, delay) == true)
             {
                 CountOutcome(OutcomeValues.Requeue);
@@ -195,7 +195,7 @@ internal sealed partial class DispatchEngine
             return;
         }
 
-        Log.DeadLettering(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt, permanent, _deadLetterTopic);
+        Log.DeadLettering(_logger, error, _name, message.Position, message.Attempt, permanent, _deadLetterTopic);
         message.DeadLetterPending = true;
         message.LastError = error;
         await WriteDeadLetterAsync(message, partition);
@@ -218,7 +218,7 @@ internal sealed partial class DispatchEngine
         {
             var writes = ++message.DeadLetterWrites;
             var delay = RetryPolicy.DeadLetterDelay(_options().DeadLetter, writes);
-            Log.DeadLetterWriteFailed(_logger, ex, _name, message.Topic, message.Partition, message.Offset, _deadLetterTopic, writes, delay.TotalMilliseconds);
+            Log.DeadLetterWriteFailed(_logger, ex, _name, message.Position, _deadLetterTopic, writes, delay.TotalMilliseconds);
             _metrics.DeadLetterWriteFailures.Add(1, new TagList(_tags.AsSpan()));
             ScheduleRetry(message, delay, nextAttempt: false);
             return;

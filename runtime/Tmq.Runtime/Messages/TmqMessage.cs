@@ -46,6 +46,9 @@ public sealed partial class TmqMessage
     /// <summary>The NSQ message id (16 characters). <value>Defaults to null; null on Kafka.</value></summary>
     public string? MessageId { get; init; }
 
+    /// <summary>Where the message is, for logs: <c>orders[2]@1041</c> on Kafka, <c>orders message 0cbcb9483dc00003</c> on NSQ (whose partition and offset are the runtime's own).</summary>
+    internal string Position => MessageId is { } id ? $"{Topic} message {id}" : $"{Topic}[{Partition}]@{Offset}";
+
     /// <summary>When the message was produced, as the broker reports it. <value>Defaults to <see cref="DateTimeOffset.MinValue"/> when unknown.</value></summary>
     public DateTimeOffset Timestamp { get; init; }
 

@@ -5,14 +5,14 @@ namespace Tmq.Telemetry;
 /// <summary>Log events of the dispatch engine. Event ids 1000-1099 are stable: alerts may match them.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1001, LogLevel.Warning, "Consumer {Consumer}: handler failed on {Topic}[{Partition}]@{Offset} (attempt {Attempt}); retrying in {DelayMs:0} ms.")]
-    public static partial void HandlerFailedRetrying(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt, double delayMs);
+    [LoggerMessage(1001, LogLevel.Warning, "Consumer {Consumer}: handler failed on {Message} (attempt {Attempt}); retrying in {DelayMs:0} ms.")]
+    public static partial void HandlerFailedRetrying(ILogger logger, Exception exception, string consumer, string message, int attempt, double delayMs);
 
-    [LoggerMessage(1002, LogLevel.Error, "Consumer {Consumer}: {Topic}[{Partition}]@{Offset} failed after {Attempt} attempt(s) (permanent: {Permanent}); dead-lettering to {Destination}.")]
-    public static partial void DeadLettering(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt, bool permanent, string destination);
+    [LoggerMessage(1002, LogLevel.Error, "Consumer {Consumer}: {Message} failed after {Attempt} attempt(s) (permanent: {Permanent}); dead-lettering to {Destination}.")]
+    public static partial void DeadLettering(ILogger logger, Exception exception, string consumer, string message, int attempt, bool permanent, string destination);
 
-    [LoggerMessage(1003, LogLevel.Warning, "Consumer {Consumer}: dead-letter write of {Topic}[{Partition}]@{Offset} to {Destination} failed (write {Write}); trying again in {DelayMs:0} ms. The original stays uncommitted.")]
-    public static partial void DeadLetterWriteFailed(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, string destination, int write, double delayMs);
+    [LoggerMessage(1003, LogLevel.Warning, "Consumer {Consumer}: dead-letter write of {Message} to {Destination} failed (write {Write}); trying again in {DelayMs:0} ms. The original stays unfinished.")]
+    public static partial void DeadLetterWriteFailed(ILogger logger, Exception exception, string consumer, string message, string destination, int write, double delayMs);
 
     [LoggerMessage(1004, LogLevel.Critical, "Consumer {Consumer}: {Topic}[{Partition}]@{Offset} failed after {Attempt} attempt(s) and the policy is Stop: partition {Partition} is halted and nothing after this offset will be handled or committed until the service restarts.")]
     public static partial void PartitionStopped(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt);
@@ -26,8 +26,8 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Information, "Consumer {Consumer}: concurrency changed from {Old} to {New}.")]
     public static partial void ConcurrencyChanged(ILogger logger, string consumer, int old, int @new);
 
-    [LoggerMessage(1009, LogLevel.Critical, "Consumer {Consumer}: a worker failed while settling {Topic}[{Partition}]@{Offset}; the message stays unfinished (its partition's position will not pass it). This is a bug in the runtime; please report it.")]
-    public static partial void WorkerFailed(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset);
+    [LoggerMessage(1009, LogLevel.Critical, "Consumer {Consumer}: a worker failed while settling {Message}; the message stays unfinished (its partition's position will not pass it). This is a bug in the runtime; please report it.")]
+    public static partial void WorkerFailed(ILogger logger, Exception exception, string consumer, string message);
 
     [LoggerMessage(1008, LogLevel.Error, "Consumer {Consumer}: the transport's callback {Callback} threw; the engine continues.")]
     public static partial void TransportCallbackFailed(ILogger logger, Exception exception, string consumer, string callback);
