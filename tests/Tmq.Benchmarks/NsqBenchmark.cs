@@ -13,7 +13,8 @@ namespace Tmq.Benchmarks;
 /// <c>--nsqd-http URL</c> (an nsqd already running; default: nsqd from the Go tools' folder, else the
 /// in-process dev nsqd), <c>--go-bench DIR</c> (default /opt/nsq/bin when it exists), <c>--runfor</c>
 /// (10s, each Go tool run), <c>--publishers</c> (4), <c>--senders</c> (128), <c>--warmup</c> (50,000,
-/// not reported), <c>--small</c>/<c>--large</c> (250,000/1,000,000). Order: publish, bench_writer,
+/// not reported), <c>--small</c>/<c>--large</c> (250,000/1,000,000), <c>--only publish</c> (the publish runs
+/// and bench_writer alone, to iterate on the producer in a third of the time). Order: publish, bench_writer,
 /// consume, bench_reader, memory, so that each pair runs close together. Every topic gets its channel
 /// before publishing, as bench_writer's topic does, so messages flow to the channel (and, past nsqd's
 /// 10,000-message memory queue, to its disk queue) while they are published; after each publish run
@@ -36,6 +37,13 @@ internal static class NsqBenchmark
         var small = Args.Int(args, "--small", 250_000);
         var large = Args.Int(args, "--large", 1_000_000);
         var runfor = Args.Text(args, "--runfor") ?? "10s";
+        var only = Args.Text(args, "--only");
+        if (only is not (null or "publish"))
+        {
+            throw new ArgumentException($"--only is \"{only}\"; the one part that runs alone is publish.");
+        }
+
+        var consume = only is null;
         GoNsqBench.ParseDuration(runfor);
         var timeout = TimeSpan.FromMinutes(5);
         var (goBench, goMissing) = GoNsqBench.Locate(Args.Text(args, "--go-bench"));
@@ -56,7 +64,11 @@ internal static class NsqBenchmark
             await NsqRuns.PublishBatchesAsync(server, producer, "bench-warmup", warmup, publishers, plain);
             await NsqRuns.PublishSinglesAsync(server, producer, "bench-warmup", warmup / 10, senders, keyed);
             await server.SettleAsync("bench-warmup");
-            await NsqRuns.ConsumeAsync(server, nsqd, "bench-warmup", warmup + (warmup / 10), "None", MaxInFlight, timeout);
+            if (consume)
+            {
+                await NsqRuns.ConsumeAsync(server, nsqd, "bench-warmup", warmup + (warmup / 10), "None", MaxInFlight, timeout);
+            }
+
             await server.DeleteAsync("bench-warmup");
         }
 
@@ -82,6 +94,18 @@ internal static class NsqBenchmark
             }
         }
 
+        if (!consume)
+        {
+            PrintPublish(mpub, pub, server);
+            if (goMissing is null)
+            {
+                PrintWriterBaseline(writes, mpub, runfor);
+            }
+
+            KafkaBench.PrintLoad("nsq.end");
+            return 0;
+        }
+
         var none = await NsqRuns.ConsumeAsync(server, nsqd, "bench-mpub", messages, "None", MaxInFlight, timeout);
         Print("nsq.consume.none", none, $"Ordering None, MaxInFlight {MaxInFlight}, from host start until the last of {messages} backlogged messages is handled", server);
         await CheckDrainedAsync(server, "bench-mpub");
@@ -102,12 +126,9 @@ internal static class NsqBenchmark
 
         await NsqMemoryBenchmark.RunAsync(server, "None", MaxInFlight, small, large, publishers);
 
-        Console.WriteLine($"nsq.publish.mpub.throughput: {mpub.Rate:F0} msg/s");
-        Console.WriteLine($"nsq.publish.pub.throughput: {pub.Rate:F0} msg/s");
+        PrintPublish(mpub, pub, server);
         Console.WriteLine($"nsq.consume.none.throughput: {none.Rate:F0} msg/s (host start to last message; steady {none.SteadyRate:F0} msg/s)");
         Console.WriteLine($"nsq.consume.key.throughput: {key.Rate:F0} msg/s (host start to last message; steady {key.SteadyRate:F0} msg/s)");
-        PrintCpu("nsq.publish.mpub", mpub, server);
-        PrintCpu("nsq.publish.pub", pub, server);
         PrintCpu("nsq.consume.none", none, server);
         PrintCpu("nsq.consume.key", key, server);
         if (goMissing is not null)
@@ -131,19 +152,32 @@ internal static class NsqBenchmark
     private static void PrintBaseline(List<GoNsqBench.Result> writes, GoNsqBench.Result read, long backlog, NsqRuns.RunResult mpub, NsqRuns.RunResult none, string runfor)
     {
         var workers = Environment.ProcessorCount;
-        var writer = writes.Average(static w => w.Rate);
         var ranDry = read.Messages > backlog - (2L * workers * MaxInFlight);
         Console.WriteLine(
             $"nsq.baseline.measured: bench_writer = {workers} workers (GOMAXPROCS), a connection each, one MPUB of {NsqRuns.BatchSize} x {NsqRuns.MessageSize} B in flight per worker, for --runfor={runfor}, run twice on one topic; " +
             $"bench_reader = {workers} workers, a connection each, RDY {MaxInFlight} each, FIN per message, reading for --runfor={runfor} from the backlog both bench_writer runs left ({backlog} messages); " +
             $"Tmq publish = the producer's {NsqRuns.Connections} connection(s); Tmq consume = {NsqRuns.Connections} connection(s), MaxInFlight {MaxInFlight}, draining its {none.Messages}-message backlog, " +
             $"compared by its steady rate (first message handled to the {none.SteadyEnd}th: no connecting, and not the wait for nsqd's last partial output buffer, flushed after up to 250 ms, that bench_reader never reaches)");
-        Console.WriteLine($"nsq.bench_writer.throughput: {writer:F0} msg/s (mean of {writes.Count} runs: {string.Join(", ", writes.Select(static w => w.Rate.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
+        PrintWriterBaseline(writes, mpub, runfor);
         Console.WriteLine(
             $"nsq.bench_reader.throughput: {read.Rate:F0} msg/s (read about {read.Messages} of {backlog} backlogged" +
             (ranDry ? "; it may have run dry, which makes this figure low: raise --runfor for bench_writer's backlog or compare with care)" : "; it never ran dry)"));
-        Console.WriteLine($"publish-vs-bench_writer: {mpub.Rate / writer:F2}x (Tmq MPUB vs bench_writer's mean)");
         Console.WriteLine($"consume-vs-bench_reader: {none.SteadyRate / read.Rate:F2}x (Tmq consumer's steady rate, Ordering None, vs bench_reader; end to end {none.Rate / read.Rate:F2}x)");
+    }
+
+    private static void PrintPublish(NsqRuns.RunResult mpub, NsqRuns.RunResult pub, NsqServer server)
+    {
+        Console.WriteLine($"nsq.publish.mpub.throughput: {mpub.Rate:F0} msg/s");
+        Console.WriteLine($"nsq.publish.pub.throughput: {pub.Rate:F0} msg/s");
+        PrintCpu("nsq.publish.mpub", mpub, server);
+        PrintCpu("nsq.publish.pub", pub, server);
+    }
+
+    private static void PrintWriterBaseline(List<GoNsqBench.Result> writes, NsqRuns.RunResult mpub, string runfor)
+    {
+        var writer = writes.Average(static w => w.Rate);
+        Console.WriteLine($"nsq.bench_writer.throughput: {writer:F0} msg/s (mean of {writes.Count} runs of --runfor={runfor}: {string.Join(", ", writes.Select(static w => w.Rate.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
+        Console.WriteLine($"publish-vs-bench_writer: {mpub.Rate / writer:F2}x (Tmq MPUB vs bench_writer's mean)");
     }
 
     private static async Task CheckDrainedAsync(NsqServer server, string topic)

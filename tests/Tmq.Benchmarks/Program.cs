@@ -19,7 +19,7 @@ return scenario switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tmq.Benchmarks <scenario> [--messages N] [--kafka key=value]... [--nsqd HOST:PORT] [--nsqd-http URL] [--go-bench DIR] [--runfor 10s]");
+    Console.Error.WriteLine("usage: Tmq.Benchmarks <scenario> [--messages N] [--kafka key=value]... [--nsqd HOST:PORT] [--nsqd-http URL] [--go-bench DIR] [--runfor 10s] [--only publish]");
     Console.Error.WriteLine("scenarios:");
     Console.Error.WriteLine("  engine          in-memory transport, no-op handler, Key mode, 10,000 keys, 16 partitions");
     Console.Error.WriteLine("  kafka-overhead  1,000,000 x 100 B, no-op handler: Tmq vs a plain Confluent.Kafka loop");
