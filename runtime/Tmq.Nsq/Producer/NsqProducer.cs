@@ -112,9 +112,10 @@ public sealed partial class NsqProducer : ITmqProducer, IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        foreach (var body in bodies)
+        CheckTopic(topic);
+        for (var i = 0; i < bodies.Count; i++)
         {
-            Check(topic, body);
+            CheckBody(topic, bodies[i]);
         }
 
         return SendAsync(null, topic, bodies.Count, output => Command.Mpub(output, topic, bodies), () => ($"mpub?topic={Uri.EscapeDataString(topic)}&binary=true", MpubHttpBody(bodies)), cancellationToken);
@@ -129,12 +130,21 @@ public sealed partial class NsqProducer : ITmqProducer, IAsyncDisposable
 
     private void Check(string topic, ReadOnlyMemory<byte> body)
     {
+        CheckTopic(topic);
+        CheckBody(topic, body);
+    }
+
+    private void CheckTopic(string topic)
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!NsqNames.IsValid(topic))
         {
             throw new TmqProduceException($"\"{topic}\" is not an NSQ topic name ({NsqNames.Rule}).", topic ?? string.Empty, "E_BAD_TOPIC", isTransient: false, mayHaveBeenWritten: false, null);
         }
+    }
 
+    private void CheckBody(string topic, ReadOnlyMemory<byte> body)
+    {
         if (body.IsEmpty || body.Length > _options.MaxMessageBytes)
         {
             throw new TmqProduceException(

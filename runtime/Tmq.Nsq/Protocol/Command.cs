@@ -86,21 +86,28 @@ internal static class Command
         Write(output, "MPUB "u8);
         Ascii(output, topic);
         Write(output, "\n"u8);
+        // Indexed loops: foreach over an IReadOnlyList allocates its enumerator, three per batch.
         long total = 4;
-        foreach (var body in bodies)
+        for (var i = 0; i < bodies.Count; i++)
         {
-            total += 4 + body.Length;
+            total += 4 + bodies[i].Length;
         }
 
-        var header = output.GetSpan(8);
-        BinaryPrimitives.WriteInt32BigEndian(header, checked((int)total));
-        BinaryPrimitives.WriteInt32BigEndian(header[4..], bodies.Count);
-        output.Advance(8);
-        foreach (var body in bodies)
+        // One span for the whole body: a batch is a run of copies, not a call per message.
+        var size = checked((int)total);
+        var span = output.GetSpan(4 + size);
+        BinaryPrimitives.WriteInt32BigEndian(span, size);
+        BinaryPrimitives.WriteInt32BigEndian(span[4..], bodies.Count);
+        var at = 8;
+        for (var i = 0; i < bodies.Count; i++)
         {
-            Size(output, body.Length);
-            Write(output, body.Span);
+            var body = bodies[i].Span;
+            BinaryPrimitives.WriteInt32BigEndian(span[at..], body.Length);
+            body.CopyTo(span[(at + 4)..]);
+            at += 4 + body.Length;
         }
+
+        output.Advance(at);
     }
 
     private static void WithId(IBufferWriter<byte> output, ReadOnlySpan<byte> verb, ReadOnlySpan<byte> id)
