@@ -37,6 +37,7 @@ internal static class NsqBenchmark
         var small = Args.Int(args, "--small", 250_000);
         var large = Args.Int(args, "--large", 1_000_000);
         var runfor = Args.Text(args, "--runfor") ?? "10s";
+        GoNsqBench.ParseDuration(runfor);
         var only = Args.Text(args, "--only");
         if (only is not (null or "publish"))
         {
@@ -44,7 +45,6 @@ internal static class NsqBenchmark
         }
 
         var consume = only is null;
-        GoNsqBench.ParseDuration(runfor);
         var timeout = TimeSpan.FromMinutes(5);
         var (goBench, goMissing) = GoNsqBench.Locate(Args.Text(args, "--go-bench"));
 
