@@ -23,6 +23,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 START=$(date +%s)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# The build summary is read below ("0 Warning(s)"): in English whatever the machine's language.
+export DOTNET_CLI_UI_LANGUAGE=en
 # No MSBuild node may outlive a step (and hold its log open).
 export MSBUILDDISABLENODEREUSE=1
 
@@ -42,6 +44,7 @@ if [ -t 1 ]; then BOLD=$'\e[1m' RED=$'\e[31m' GREEN=$'\e[32m' DIM=$'\e[2m' RESET
 WORK=''
 BROKER_PID=''
 WORKER_PID=''
+STEP_PID=''
 VERSION=''
 STEP=0
 CURRENT_LOG=''
@@ -80,6 +83,7 @@ stop_process() {
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  stop_process "$STEP_PID" 5
   stop_process "$WORKER_PID" 30
   stop_process "$BROKER_PID" 20
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
@@ -97,7 +101,8 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-trap 'printf "\ninterrupted\n" >&2; exit 130' INT TERM
+trap 'printf "\ninterrupted\n" >&2; exit 130' INT
+trap 'printf "\nterminated\n" >&2; exit 143' TERM
 
 # Runs a command with its output in a log file, failing the step after $2 seconds.
 run_logged() {
@@ -106,6 +111,8 @@ run_logged() {
   CURRENT_LOG=$log
   "$@" >"$log" 2>&1 &
   pid=$!
+  # A background job of a script ignores Ctrl+C: cleanup stops it (a build must not outlive the demo).
+  STEP_PID=$pid
   while kill -0 "$pid" 2>/dev/null; do
     if [ "$waited" -ge $((limit * 10)) ]; then
       stop_process "$pid" 5
@@ -114,6 +121,7 @@ run_logged() {
     sleep 0.1
     waited=$((waited + 1))
   done
+  STEP_PID=''
   wait "$pid" || fail "'$*' failed (exit code $?)"
 }
 
@@ -335,7 +343,7 @@ if [ "$MQ" = kafka ]; then
   run_logged "$WORK/logs/tail.log" 90 "$TMQTOOL" tail "${BROKER[@]}" --topic "$DLQ" --from-beginning --count 1 --timeout 60
 else
   # NSQ keeps no history: dead letters wait in the dead-letter topic's channel tmqtool-replay, which
-  # tail shows without taking anything (dlq replay reads it).
+  # tail shows and puts back (dlq replay reads it).
   step "Read the dead letter back: tmqtool tail --topic $DLQ --channel tmqtool-replay --count 1"
   run_logged "$WORK/logs/tail.log" 90 "$TMQTOOL" tail "${BROKER[@]}" --topic "$DLQ" --channel tmqtool-replay --count 1 --timeout 60
 fi
@@ -343,7 +351,7 @@ grep -q 'header tmq-dlq-original-topic=orders' "$WORK/logs/tail.log" || fail "th
 show "$WORK/logs/tail.log" '.'
 
 step "Stop the worker with SIGTERM"
-kill -TERM "$WORKER_PID"
+kill -TERM "$WORKER_PID" 2>/dev/null || { CURRENT_LOG=$WORKER_LOG; fail "the worker had stopped before SIGTERM"; }
 wait_for_exit "$WORKER_PID" 45 || { CURRENT_LOG=$WORKER_LOG; fail "the worker did not stop within 45s of SIGTERM"; }
 WORKER_PID=''
 CURRENT_LOG=$WORKER_LOG
@@ -362,7 +370,7 @@ else
 fi
 
 step "Stop the broker"
-kill -TERM "$BROKER_PID"
+kill -TERM "$BROKER_PID" 2>/dev/null || { CURRENT_LOG=$BROKER_LOG; fail "the broker had stopped before SIGTERM"; }
 wait_for_exit "$BROKER_PID" 30 || { CURRENT_LOG=$BROKER_LOG; fail "the broker did not stop within 30s of SIGTERM"; }
 BROKER_PID=''
 CURRENT_LOG=$BROKER_LOG
@@ -390,7 +398,7 @@ cat <<EOF
   - "flaky" (a plain body, no key) threw once, went back to nsqd with the retry delay (REQ; nsqd
     counted the attempt), and was handled on attempt 2.
   - order-3 ("poison") threw PermanentFailureException and went straight to $DLQ as an envelope
-    with the original topic, message id, attempts and exception; tail showed it without taking it.
+    with the original topic, message id, attempts and exception; tail showed it and put it back.
   - Its /metrics served the outcomes, durations and in-flight gauges; /healthz said Healthy.
   - SIGTERM: the worker stopped taking messages, finished what it held, and left nothing in the
     channel or in flight (lag: depth 0, in_flight 0).

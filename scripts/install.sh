@@ -11,16 +11,18 @@
 # packages into generated services. Running it again updates the installed tool.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-
 TARGET=(--global)
-if [ "${1:-}" = "--tool-path" ] && [ -n "${2:-}" ]; then
-  TARGET=(--tool-path "$2")
+if [ $# -eq 2 ] && [ "$1" = "--tool-path" ] && [ -n "$2" ]; then
+  # Relative to where the script was started, not to the repository it moves to below.
+  mkdir -p "$2"
+  TARGET=(--tool-path "$(cd "$2" && pwd)")
 elif [ $# -gt 0 ]; then
   printf 'usage: %s [--tool-path DIR]\n' "$0" >&2
   exit 2
 fi
+
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 command -v dotnet >/dev/null 2>&1 || { echo "error: dotnet is not on PATH: install the .NET 10 SDK (https://dot.net)" >&2; exit 1; }
 BASE=$(dotnet msbuild tool/Tmqtool/Tmqtool.csproj -getProperty:Version 2>/dev/null | tr -d '[:space:]') || true

@@ -5,7 +5,7 @@ namespace Tmqtool;
 /// <summary>
 /// Ctrl+C and SIGTERM as a cancellation token, for a verb that runs in the tool until stopped:
 /// the first signal cancels <see cref="Token"/> instead of killing the process, so the verb can
-/// put back what it holds and say what it did. Disposing stops listening.
+/// put back what it holds and say what it did; a second one ends the process. Disposing stops listening.
 /// </summary>
 internal sealed class StopSignal : IDisposable
 {
@@ -19,15 +19,16 @@ internal sealed class StopSignal : IDisposable
     {
         _source = source;
         Token = source.Token;
+        // The first signal asks the verb to stop cleanly; a second, while it is still stopping, ends the process as usual.
         _cancelKey = (_, e) =>
         {
-            e.Cancel = true;
+            e.Cancel = !source.IsCancellationRequested;
             source.Cancel();
         };
         Console.CancelKeyPress += _cancelKey;
         _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
-            context.Cancel = true;
+            context.Cancel = !source.IsCancellationRequested;
             source.Cancel();
         });
     }

@@ -43,6 +43,11 @@ internal sealed partial class NsqConsumer
                 _depths.TryRemove(gone, out _);
             }
 
+            foreach (var gone in _depthUnknown.Keys.Except(nsqds))
+            {
+                _depthUnknown.TryRemove(gone, out _);
+            }
+
             await Task.WhenAll(nsqds.Select(a => ReadDepthAsync(a, token))).ConfigureAwait(false);
             try
             {
@@ -57,12 +62,16 @@ internal sealed partial class NsqConsumer
 
     private async Task ReadDepthAsync(NsqAddress nsqd, CancellationToken token)
     {
-        var port = _httpPorts.TryGetValue(nsqd, out var known) ? known : nsqd.Port + 1;
-        var http = new Uri($"http://{new NsqAddress(nsqd.Host, port)}/");
+        var node = new NsqdNode(nsqd, _httpPorts.TryGetValue(nsqd, out var known) ? known : 0);
+        if (node.HttpOrNextPort is not { } http)
+        {
+            return;
+        }
+
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(NsqDefaults.LookupdTimeout);
+            using var limit = new CancellationTokenSource(NsqDefaults.LookupdTimeout, TimeProvider);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, limit.Token);
             var stats = await NsqdStats.GetTopicAsync(_settings.Stats!, http, _topic, timeout.Token).ConfigureAwait(false);
             if (stats?.Channels.FirstOrDefault(c => c.Name == _settings.Channel) is { } channel)
             {
@@ -79,8 +88,10 @@ internal sealed partial class NsqConsumer
         {
             // Stopping.
         }
-        catch (Exception ex) when (ex is HttpRequestException or FormatException or OperationCanceledException)
+        catch (Exception ex) when (!token.IsCancellationRequested)
         {
+            // Whatever went wrong (an answer that is not nsqd's, a refused connection, a timeout), the
+            // gauge leaves this nsqd out and the next poll tries again: it must never end the loop.
             _depths.TryRemove(nsqd, out _);
             if (_depthUnknown.TryAdd(nsqd, true))
             {

@@ -87,4 +87,10 @@ internal readonly record struct NsqdNode(NsqAddress Tcp, int HttpPort)
 {
     /// <summary>http://host:port/ of its HTTP API, or null when the port is unknown.</summary>
     public Uri? Http => HttpPort > 0 ? new Uri($"http://{new NsqAddress(Tcp.Host, HttpPort)}/") : null;
+
+    /// <summary>
+    /// <see cref="Http"/>, or else the port after the TCP one (nsqd's own 4150 and 4151, which a fixed
+    /// address is taken to follow); null when there is none (TCP port 65535).
+    /// </summary>
+    public Uri? HttpOrNextPort => Http ?? (Tcp.Port < 65535 ? new Uri($"http://{new NsqAddress(Tcp.Host, Tcp.Port + 1)}/") : null);
 }

@@ -72,6 +72,26 @@ public sealed partial class NsqCommandTests
     [Theory]
     [InlineData("dev")]
     [RealNsqdData]
+    public async Task TailChannel_ChannelThatDoesNotExist_RefusesAndMakesNothing(string kind)
+    {
+        await using var broker = await TestBroker.StartAsync(kind);
+        await broker.CreateChannelAsync("orders", Worker);
+        await NsqCli.RunAsync("produce", "--nsqd", broker.Nsqd(), "--topic", "orders", "--value", "v", "--count", "2", "--quiet");
+        await broker.WaitForTopicAsync("orders");
+
+        var tail = await NsqCli.RunAsync("tail", "--lookupd", broker.Lookupd(), "--topic", "orders", "--channel", "shop.ordres.consumer", "--count", "1", "--timeout", "5");
+        var lag = await NsqCli.RunAsync("lag", "--lookupd", broker.Lookupd(), "--topic", "orders");
+
+        Assert.True(tail.ExitCode == ExitCodes.UnexpectedFailure, tail.ToString());
+        Assert.Contains($"channel shop.ordres.consumer of orders does not exist on nsqd {broker.Nsqd()} (its channels are {Worker})", tail.Error, StringComparison.Ordinal);
+        Assert.Empty(tail.Output);
+        Assert.DoesNotContain("shop.ordres.consumer", lag.Output, StringComparison.Ordinal);
+        Assert.Matches(ChannelRow(Worker, depth: 2, inFlight: 0, clients: 0), lag.Output);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [RealNsqdData]
     public async Task TailChannel_KeyAndHeaders_ShowsThemAndTakesNothing(string kind)
     {
         await using var broker = await TestBroker.StartAsync(kind);
@@ -87,7 +107,7 @@ public sealed partial class NsqCommandTests
         foreach (var tail in new[] { first, second })
         {
             Assert.True(tail.ExitCode == ExitCodes.Success, tail.ToString());
-            Assert.Contains("without taking them", tail.Error, StringComparison.Ordinal);
+            Assert.Contains("they are put back when tail stops", tail.Error, StringComparison.Ordinal);
             var messages = Messages(tail.Output);
             Assert.Equal(["order-1", "order-2"], messages.Select(static m => m.Key).Order(StringComparer.Ordinal));
             foreach (var (key, body) in messages)

@@ -34,6 +34,22 @@ public sealed class NsqDlqReplayTests
         Assert.Contains("channel=tmqtool-replay depth=2 in_flight=0", await LagAsync(broker), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Replay_DryRunOverMoreThanNsqdLetsAClientHold_ListsUpToThereAndPutsEverythingBack()
+    {
+        await using var broker = await StartAsync("dev");
+        await DeadLetterAsync(broker, count: 2_600);
+
+        var result = await NsqCli.RunAsync("dlq", "replay", "--nsqd", broker.Nsqd(), "--topic", "orders.dlq", "--dry-run");
+
+        // nsqd refuses an RDY above its max_rdy_count (2,500) and ends the connection: the dry run stops short of it.
+        Assert.True(result.ExitCode == ExitCodes.UnexpectedFailure, result.ToString());
+        Assert.Contains("the most messages nsqd lets one client hold at once (2500, its max RDY): the dry run listed the messages up to there", result.Error, StringComparison.Ordinal);
+        Assert.Contains("would replay 2500 message(s) from orders.dlq to orders (2500).", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("RDY", result.Output, StringComparison.Ordinal);
+        Assert.Contains("channel=tmqtool-replay depth=2600 in_flight=0", await LagAsync(broker), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("dev")]
     [RealNsqdData]

@@ -39,7 +39,7 @@ internal sealed class TailCommand
 
     private readonly Option<string> _channel = new("--channel")
     {
-        Description = $"NSQ: show the messages waiting in this existing channel without taking them (held while tail runs, put back when it stops), e.g. {NsqReplay.DefaultChannel}, where dead letters wait for `dlq replay`. Default: a new ephemeral channel that shows new messages only.",
+        Description = $"NSQ: show the messages waiting in this existing channel and leave them there (held while tail runs, put back when it stops: at the channel's end, each with one more delivery attempt counted), e.g. {NsqReplay.DefaultChannel}, where dead letters wait for `dlq replay`. Default: a new ephemeral channel that shows new messages only.",
         HelpName = "channel",
     };
 

@@ -23,7 +23,8 @@ internal static class NsqLag
         var nodes = request.Target.NsqdHttp.Count > 0
             ? [.. request.Target.NsqdHttp.Select(static u => (Name: $"{u.Host}:{u.Port}", Http: u))]
             : (await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false))
-                .Select(static n => (Name: n.Tcp.ToString(), Http: n.Http ?? new Uri($"http://{new Tmq.Nsq.NsqAddress(n.Tcp.Host, n.Tcp.Port + 1)}/")))
+                .Where(static n => n.HttpOrNextPort is not null)
+                .Select(static n => (Name: n.Tcp.ToString(), Http: n.HttpOrNextPort!))
                 .ToList();
         using var http = new HttpClient { Timeout = request.Timeout };
         var rows = new List<(string Nsqd, NsqdChannelStats Stats)>();

@@ -42,6 +42,9 @@ internal sealed class NsqReader : INsqConnectionHandler, IAsyncDisposable
     /// <summary>Why the last connection closed, when one closed on its own.</summary>
     internal Exception? LastError { get; private set; }
 
+    /// <summary>The nsqd whose connection closed before the reader did (it may still hold messages for this channel), and why; null while none has.</summary>
+    internal string? Lost { get; private set; }
+
     /// <summary>Connects to every nsqd, subscribes and sets RDY to <paramref name="ready"/> on each.</summary>
     /// <exception cref="NsqVerbException">An nsqd could not be reached or refused SUB.</exception>
     internal static async Task<NsqReader> OpenAsync(IEnumerable<NsqAddress> nsqd, string topic, string channel, int ready, TimeSpan timeout, CancellationToken cancellationToken)
@@ -130,10 +133,11 @@ internal sealed class NsqReader : INsqConnectionHandler, IAsyncDisposable
         }
     }
 
-    internal void Finish(Delivery delivery)
+    /// <summary>FINs it; false when its connection has closed, so nsqd will deliver it again after msg_timeout.</summary>
+    internal bool Finish(Delivery delivery)
     {
         Release(delivery);
-        delivery.Connection.Finish(delivery.Message.Id);
+        return delivery.Connection.Finish(delivery.Message.Id);
     }
 
     internal void Requeue(Delivery delivery, TimeSpan delay = default)
@@ -184,6 +188,11 @@ internal sealed class NsqReader : INsqConnectionHandler, IAsyncDisposable
         {
             subscription.CloseWait.TrySetResult();
         }
+        else if (frame.Type == FrameType.Error)
+        {
+            // Before SUB's answer an error frame is SUB's refusal (a fatal one also closes the connection).
+            subscription.Answered.TrySetException(new IOException(NsqErrorFrame.Parse(frame.Data).ToString()));
+        }
         else
         {
             subscription.Answered.TrySetResult();
@@ -202,9 +211,10 @@ internal sealed class NsqReader : INsqConnectionHandler, IAsyncDisposable
 
         subscription?.Answered.TrySetException(error ?? new IOException("the connection closed"));
         subscription?.CloseWait.TrySetResult();
-        if (error is not null && Volatile.Read(ref _disposing) == 0)
+        if (Volatile.Read(ref _disposing) == 0)
         {
-            LastError = error;
+            LastError = error ?? LastError;
+            Lost ??= $"nsqd {connection.Address} ({error?.Message ?? "it closed the connection"})";
         }
 
         if (allClosed)

@@ -29,6 +29,13 @@ internal static class NsqReplay
     /// <summary>How long the channel must stay silent before the replay takes it as drained (nsqd sends a waiting message at once).</summary>
     internal static readonly TimeSpan Idle = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The longest wait for nsqd's OK to a republished message: the dead letter stays in flight
+    /// meanwhile, and past nsqd's msg_timeout (60 s by default) nsqd would deliver it again, for the
+    /// next run to replay a second time.
+    /// </summary>
+    internal static readonly TimeSpan MaxPublishWait = TimeSpan.FromSeconds(20);
+
     internal static async Task<int> RunAsync(NsqReplayRequest request, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var nodes = await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false);
@@ -36,7 +43,12 @@ internal static class NsqReplay
         var held = 0;
         await using var reader = await NsqReader.OpenAsync(nodes.Select(static n => n.Tcp), request.Topic, request.Channel, ready: 1, request.Timeout, stop).ConfigureAwait(false);
         await using var producer = new NsqProducer(
-            new NsqProducerOptions { Nsqd = [.. nodes.Select(static n => n.Tcp.ToString())], PublishTimeout = request.Timeout, ConnectTimeout = request.Timeout },
+            new NsqProducerOptions
+            {
+                Nsqd = [.. nodes.Select(static n => n.Tcp.ToString())],
+                PublishTimeout = request.Timeout < MaxPublishWait ? request.Timeout : MaxPublishWait,
+                ConnectTimeout = request.Timeout < MaxPublishWait ? request.Timeout : MaxPublishWait,
+            },
             "tmqtool-replay",
             logger: null,
             metrics: null);
@@ -44,8 +56,10 @@ internal static class NsqReplay
 
         var replayed = 0;
         var unroutable = 0;
+        var unfinished = 0;
         var targets = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var stopped = false;
+        var full = false;
         while (request.Count == 0 || replayed < request.Count)
         {
             NsqReader.Delivery? next;
@@ -71,15 +85,21 @@ internal static class NsqReplay
 
             var message = delivery.Message;
             var source = $"{request.Topic}@{delivery.Connection.Address} id={message.IdString}";
+            // Compared with this machine's clock: nsqd stamps a message with its own, so the two should agree.
             if (message.Timestamp > started)
             {
                 // Dead-lettered again since the start: left for the next run (put back when the replay ends).
-                if (++held >= NsqTail.MaxHeld)
+                if (!Hold())
                 {
                     break;
                 }
 
-                reader.SetReady(held + 1);
+                continue;
+            }
+
+            if (delivery.Connection.IsClosed)
+            {
+                // Its FIN could not reach nsqd, which delivers it again after msg_timeout: the next run replays it.
                 continue;
             }
 
@@ -98,7 +118,11 @@ internal static class NsqReplay
                 {
                     output.WriteLine($"cannot replay {source}: it {why}");
                     unroutable++;
-                    reader.SetReady(++held + 1);
+                    if (!Hold())
+                    {
+                        break;
+                    }
+
                     continue;
                 }
 
@@ -110,7 +134,12 @@ internal static class NsqReplay
             if (request.DryRun)
             {
                 output.WriteLine($"would replay {source} -> {target} key={NsqText.Show(key.Span)} value={NsqText.Show(body.Span)}");
-                reader.SetReady(++held + 1);
+                if (!Hold())
+                {
+                    replayed++;
+                    targets[target] = targets.GetValueOrDefault(target) + 1;
+                    break;
+                }
             }
             else
             {
@@ -137,7 +166,12 @@ internal static class NsqReplay
                     return ExitCodes.UnexpectedFailure;
                 }
 
-                reader.Finish(delivery);
+                if (!reader.Finish(delivery))
+                {
+                    unfinished++;
+                    error.WriteLine($"warning: {source} was sent to {target}, but its connection closed before the FIN: nsqd delivers it again after msg_timeout, and the next run replays it again (a duplicate on {target}).");
+                }
+
                 output.WriteLine($"replayed {source} -> {target} key={NsqText.Show(key.Span)}");
             }
 
@@ -159,7 +193,32 @@ internal static class NsqReplay
             return ExitCodes.UnexpectedFailure;
         }
 
+        if (full)
+        {
+            error.WriteLine($"error: the replay reached the most messages nsqd lets one client hold at once ({NsqTail.MaxHeld}, its max RDY){(request.DryRun ? ": the dry run listed the messages up to there" : ", held because they were dead-lettered again since it started")}; they are put back. Run again for the rest.");
+            return ExitCodes.UnexpectedFailure;
+        }
+
+        if (reader.Lost is { } lost)
+        {
+            error.WriteLine($"error: the connection to {lost} ended during the replay: what that nsqd still holds was not replayed{(unfinished > 0 ? $", and {unfinished} replayed message(s) could not be FINed there" : "")}. Run again to resume.");
+            return ExitCodes.UnexpectedFailure;
+        }
+
         return ExitCodes.Success;
+
+        // Keeps a message in flight until the end (it is put back then); false when nsqd would let this client hold no more.
+        bool Hold()
+        {
+            if (held + 2 > NsqTail.MaxHeld)
+            {
+                full = true;
+                return false;
+            }
+
+            reader.SetReady(++held + 1);
+            return true;
+        }
     }
 
     private static NsqAddress? NsqAddressOf(NsqReader.Delivery delivery) =>

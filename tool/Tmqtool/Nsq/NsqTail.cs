@@ -11,8 +11,9 @@ internal sealed record NsqTailRequest(NsqTarget Target, string Topic, string? Ch
 /// <c>tail</c> on NSQ. NSQ keeps no history to read from: a channel holds what was published since
 /// it was made. By default tail makes its own ephemeral channel (<c>tmqtool-tail-XXXXXX#ephemeral</c>,
 /// gone when tail stops), so it shows new messages and takes nothing from any other channel. With
-/// <c>--channel</c> it shows the messages waiting in that channel without taking them: each is held
-/// in flight while tail runs and put back (REQ, no delay) when it stops.
+/// <c>--channel</c> it shows the messages waiting in that existing channel and leaves them there: each
+/// is held in flight while tail runs and put back (REQ, no delay) when it stops, at the channel's end
+/// and with one more delivery attempt counted by nsqd (which a Tmq consumer's Retry:MaxAttempts counts too).
 /// </summary>
 /// <remarks>
 /// A topic's first channel receives the messages the topic held before it (nsqd keeps a topic's
@@ -33,25 +34,54 @@ internal static class NsqTail
         var nodes = await request.Target.FindAsync(request.Topic, orAny: false, timeout, stop).ConfigureAwait(false);
         var peek = request.Channel is not null;
         var channel = request.Channel ?? $"tmqtool-tail-{RandomNumberGenerator.GetHexString(6, lowercase: true)}#ephemeral";
-        if (!peek && request.Topic.EndsWith(NsqReplay.DeadLetterSuffix, StringComparison.Ordinal))
+        var stats = await ReadStatsAsync(request.Topic, nodes, timeout, peek ? $"whether channel {channel} exists" : "whether it has a channel", error, stop).ConfigureAwait(false);
+        var replayChannel = request.Topic.EndsWith(NsqReplay.DeadLetterSuffix, StringComparison.Ordinal) && channel == NsqReplay.DefaultChannel;
+        if (peek && !replayChannel)
         {
+            // SUB would make a missing channel, which would then take the topic's messages from now on
+            // (and, as its first channel, the ones it holds): a misspelt --channel must not. The
+            // replay channel of a dead-letter topic is the one exception: that is where dead letters belong.
+            foreach (var (nsqd, topic) in stats)
+            {
+                if (topic?.Channels.Any(c => c.Name == channel) != true)
+                {
+                    var existing = topic is null ? $"it has no topic {request.Topic}" : topic.Channels.Count == 0 ? "the topic has no channel" : "its channels are " + string.Join(", ", topic.Channels.Select(static c => c.Name));
+                    error.WriteLine($"error: channel {channel} of {request.Topic} does not exist on nsqd {nsqd} ({existing}). --channel looks at an existing channel; subscribing would make this one. Check the name (a generated service's channel is its PSM unless set).");
+                    return ExitCodes.UnexpectedFailure;
+                }
+            }
+        }
+        else if (request.Topic.EndsWith(NsqReplay.DeadLetterSuffix, StringComparison.Ordinal))
+        {
+            // Before any other channel: a dead-letter topic's first channel gets what it holds.
             foreach (var node in nodes)
             {
                 await NsqReader.EnsureChannelAsync(node.Tcp, request.Topic, NsqReplay.DefaultChannel, timeout, stop).ConfigureAwait(false);
             }
         }
-        else if (await FindUnclaimedAsync(request.Topic, nodes, timeout, error, stop).ConfigureAwait(false) is { } unclaimed && !peek)
+        else
         {
-            error.WriteLine(
-                $"error: topic {request.Topic} has no channel yet on nsqd {unclaimed.Nsqd}, where {unclaimed.Depth} message(s) wait for the first one; tail's ephemeral channel would be it and take them, and a consumer subscribing later would never see them. "
-                + "Start the consumer first (its channel then holds them), or make its channel and look at them without taking them: --channel <the consumer's channel>.");
-            return ExitCodes.UnexpectedFailure;
+            foreach (var (nsqd, topic) in stats)
+            {
+                if (topic is null)
+                {
+                    // As in Kafka's tail, waiting for a topic is fine, but not in silence: a misspelt name would wait forever.
+                    error.WriteLine($"warning: topic {request.Topic} does not exist on nsqd {nsqd}; subscribing creates it (as NSQ does) and waits for messages. Check the name if none come.");
+                }
+                else if (topic is { Channels.Count: 0, Depth: > 0 })
+                {
+                    error.WriteLine(
+                        $"error: topic {request.Topic} has no channel yet on nsqd {nsqd}, where {topic.Depth} message(s) wait for the first one; tail's ephemeral channel would be it and take them, and a consumer subscribing later would never see them. "
+                        + "Start the consumer first (its channel then holds them), and look at them with --channel <the consumer's channel>.");
+                    return ExitCodes.UnexpectedFailure;
+                }
+            }
         }
 
         var ready = peek ? Math.Min(request.Count > 0 ? request.Count : MaxHeld, MaxHeld) : EphemeralReady;
         await using var reader = await NsqReader.OpenAsync(nodes.Select(static n => n.Tcp), request.Topic, channel, ready, timeout, stop).ConfigureAwait(false);
         error.WriteLine(peek
-            ? $"Showing the messages waiting in channel {channel} of {request.Topic} ({request.Target.Describe()}) without taking them; they are put back when tail stops."
+            ? $"Showing the messages waiting in channel {channel} of {request.Topic} ({request.Target.Describe()}); they are put back when tail stops (at the channel's end, each with one more delivery attempt counted)."
             : $"Showing new messages of {request.Topic} ({request.Target.Describe()}) through ephemeral channel {channel}.");
 
         using var limit = new CancellationTokenSource(request.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(request.TimeoutSeconds) : Timeout.InfiniteTimeSpan, request.Time);
@@ -101,35 +131,27 @@ internal static class NsqTail
     }
 
     /// <summary>
-    /// An nsqd where the topic holds messages and has no channel: the first channel made gets them
-    /// all. nsqd's HTTP API says (lookupd's HTTP port, or the next port for --nsqd); when it cannot be
-    /// asked, tail goes on and says what it could not check.
+    /// The topic's counts on each nsqd that answered (null: it has no such topic), from nsqd's HTTP API
+    /// (lookupd's HTTP port, or the next port for --nsqd). An nsqd that cannot be asked is left out,
+    /// with a warning saying what could not be checked there.
     /// </summary>
-    private static async Task<(string Nsqd, long Depth)?> FindUnclaimedAsync(string topic, IReadOnlyList<NsqdNode> nodes, TimeSpan timeout, TextWriter error, CancellationToken stop)
+    private static async Task<List<(string Nsqd, NsqdTopicStats? Topic)>> ReadStatsAsync(string topic, IReadOnlyList<NsqdNode> nodes, TimeSpan timeout, string checking, TextWriter error, CancellationToken stop)
     {
         using var http = new HttpClient { Timeout = timeout };
+        var found = new List<(string, NsqdTopicStats?)>();
         foreach (var node in nodes)
         {
-            var uri = node.Http ?? new Uri($"http://{new NsqAddress(node.Tcp.Host, node.Tcp.Port + 1)}/");
+            var uri = node.HttpOrNextPort;
             try
             {
-                var stats = await NsqdStats.GetTopicAsync(http, uri, topic, stop).ConfigureAwait(false);
-                if (stats is null)
-                {
-                    // As in Kafka's tail, waiting for a topic is fine, but not in silence: a misspelt name would wait forever.
-                    error.WriteLine($"warning: topic {topic} does not exist on nsqd {node.Tcp}; subscribing creates it (as NSQ does) and waits for messages. Check the name if none come.");
-                }
-                else if (stats is { Channels.Count: 0, Depth: > 0 })
-                {
-                    return (node.Tcp.ToString(), stats.Depth);
-                }
+                found.Add((node.Tcp.ToString(), uri is null ? throw new HttpRequestException("no HTTP port is known for it") : await NsqdStats.GetTopicAsync(http, uri, topic, stop).ConfigureAwait(false)));
             }
             catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
             {
-                error.WriteLine($"warning: could not ask nsqd {node.Tcp} (HTTP {uri}) whether topic {topic} has a channel ({e.Message}); if it has none, tail's ephemeral channel takes the messages it holds.");
+                error.WriteLine($"warning: could not ask nsqd {node.Tcp} (HTTP {uri?.ToString() ?? "unknown"}) {checking} on topic {topic} ({e.Message}); going on without knowing.");
             }
         }
 
-        return null;
+        return found;
     }
 }
