@@ -107,6 +107,11 @@ internal sealed class DevNsqCommand
         {
             nsqd = await DevNsqd.StartAsync(options, stop).ConfigureAwait(false);
         }
+        catch (OperationCanceledException)
+        {
+            // Stopped while starting.
+            return ExitCodes.Success;
+        }
         catch (SocketException e)
         {
             error.WriteLine($"error: a port is taken ({e.Message}): tcp {options.TcpPort}, http {options.HttpPort}, lookupd {options.LookupdHttpPort}. A real nsqd or another `tmqtool dev nsq` may be running; stop it, or pick other ports (0 picks free ones).");

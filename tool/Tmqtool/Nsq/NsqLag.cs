@@ -92,6 +92,13 @@ internal static class NsqLag
             error.WriteLine($"note: topic {request.Topic} has no channel yet: its {topicDepth} message(s) wait in the topic's own queue and go to the first channel made.");
         }
 
+        if (unreachable.Count > 0)
+        {
+            // The totals leave those nsqd out: a script must not take them for the whole topic.
+            error.WriteLine($"error: the totals leave out {unreachable.Count} nsqd that did not answer (warnings above).");
+            return ExitCodes.UnexpectedFailure;
+        }
+
         return ExitCodes.Success;
     }
 }

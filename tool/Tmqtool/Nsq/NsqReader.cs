@@ -27,18 +27,6 @@ internal sealed class NsqReader : INsqConnectionHandler, IAsyncDisposable
     /// <summary>A message and the connection it came on (FIN and REQ must go back on it).</summary>
     internal readonly record struct Delivery(NsqConnection Connection, NsqMessageFrame Message);
 
-    /// <summary>The connections still open.</summary>
-    internal int Open
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _subscriptions.Keys.Count(static c => !c.IsClosed);
-            }
-        }
-    }
-
     /// <summary>Why the last connection closed, when one closed on its own.</summary>
     internal Exception? LastError { get; private set; }
 
@@ -252,19 +240,8 @@ internal sealed class NsqReader : INsqConnectionHandler, IAsyncDisposable
             }
         }
 
-        foreach (var (connection, subscription) in open)
-        {
-            try
-            {
-                await subscription.CloseWait.Task.WaitAsync(_timeout).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // nsqd did not answer CLS: close anyway; what it still holds times out there.
-            }
-
-            await connection.CloseAfterFlushAsync(_timeout).ConfigureAwait(false);
-        }
+        // Together, so that a stop waits at most one timeout whatever the number of nsqd.
+        await Task.WhenAll(open.Select(o => CloseAsync(o.Connection, o.Subscription))).ConfigureAwait(false);
 
         List<NsqConnection> all;
         lock (_gate)
@@ -278,6 +255,20 @@ internal sealed class NsqReader : INsqConnectionHandler, IAsyncDisposable
         }
 
         _messages.Writer.TryComplete();
+    }
+
+    private async Task CloseAsync(NsqConnection connection, Subscription subscription)
+    {
+        try
+        {
+            await subscription.CloseWait.Task.WaitAsync(_timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // nsqd did not answer CLS: close anyway; what it still holds times out there.
+        }
+
+        await connection.CloseAfterFlushAsync(_timeout).ConfigureAwait(false);
     }
 
     private sealed class Subscription
