@@ -6,7 +6,7 @@ public static class DeadLetterHeaders
     /// <summary>The topic the message was read from.</summary>
     public const string OriginalTopic = "tmq-dlq-original-topic";
 
-    /// <summary>Its partition (Kafka).</summary>
+    /// <summary>Its partition (Kafka only: an NSQ dead letter has none).</summary>
     public const string OriginalPartition = "tmq-dlq-original-partition";
 
     /// <summary>Its offset (Kafka) or message id (NSQ).</summary>

@@ -34,14 +34,19 @@ public sealed class DeadLetterRecord
     public DateTimeOffset FailedAt { get; }
 
     /// <summary>
-    /// The <c>tmq-dlq-*</c> metadata of this dead letter, one pair per field of <see cref="DeadLetterHeaders"/>,
-    /// in the order every transport writes them (Kafka headers, NSQ envelope headers).
+    /// The <c>tmq-dlq-*</c> metadata of this dead letter, one pair per field of <see cref="DeadLetterHeaders"/>
+    /// (but the partition on NSQ), in the order every transport writes them (Kafka headers, NSQ envelope headers).
     /// </summary>
     internal IEnumerable<KeyValuePair<string, string>> Metadata()
     {
         var original = Message;
         yield return new(DeadLetterHeaders.OriginalTopic, original.Topic);
-        yield return new(DeadLetterHeaders.OriginalPartition, Decimal(original.Partition));
+        if (original.MessageId is null)
+        {
+            // NSQ has no partitions: its partition and offset are the runtime's own numbering, so an NSQ dead letter carries the message id alone.
+            yield return new(DeadLetterHeaders.OriginalPartition, Decimal(original.Partition));
+        }
+
         yield return new(DeadLetterHeaders.OriginalOffset, original.MessageId ?? Decimal(original.Offset));
         yield return new(DeadLetterHeaders.OriginalTimestamp, Decimal(UnixMilliseconds(original.Timestamp)));
         yield return new(DeadLetterHeaders.Group, Group ?? string.Empty);

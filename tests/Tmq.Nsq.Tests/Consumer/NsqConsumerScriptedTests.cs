@@ -300,6 +300,7 @@ public sealed class NsqConsumerScriptedTests
         Assert.Equal("1", headers.GetString("h"));
         Assert.Equal("orders", headers.GetString(DeadLetterHeaders.OriginalTopic));
         Assert.Equal("0000000000000009", headers.GetString(DeadLetterHeaders.OriginalOffset));
+        Assert.Null(headers.GetString(DeadLetterHeaders.OriginalPartition));
         Assert.Equal("3", headers.GetString(DeadLetterHeaders.Attempts));
         Assert.Equal("shop.orders.consumer", headers.GetString(DeadLetterHeaders.Group));
         Assert.Equal(typeof(InvalidOperationException).FullName, headers.GetString(DeadLetterHeaders.ExceptionType));
