@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tmq;
 using Tmq.Nsq;
+using Tmq.Nsq.Discovery;
 using Tmq.Nsq.Envelope;
 using RuntimeNames = Tmq.Nsq.NsqNames;
 
@@ -181,6 +182,10 @@ internal static class NsqReplay
 
         var summary = targets.Count == 0 ? "" : " to " + string.Join(", ", targets.Select(static t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} ({t.Value})")));
         output.WriteLine($"{(request.DryRun ? "would replay" : "replayed")} {replayed} message(s) from {request.Topic}{summary}.");
+        if (!request.DryRun && !stopped && !full && held == 0)
+        {
+            await ReportLeftAsync(request, nodes, error, stop).ConfigureAwait(false);
+        }
         if (unroutable > 0)
         {
             error.WriteLine($"error: {unroutable} message(s) cannot be replayed without --to (listed above).");
@@ -218,6 +223,36 @@ internal static class NsqReplay
 
             reader.SetReady(++held + 1);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The replay ends when the channel is quiet; deferred messages (a REQ with a delay, by a tail or
+    /// another client) are still there, and nsqd's /stats says how many: said, not hidden.
+    /// </summary>
+    private static async Task ReportLeftAsync(NsqReplayRequest request, IReadOnlyList<NsqdNode> nodes, TextWriter error, CancellationToken stop)
+    {
+        using var http = new HttpClient { Timeout = request.Timeout < MaxPublishWait ? request.Timeout : MaxPublishWait };
+        foreach (var node in nodes)
+        {
+            if (node.HttpOrNextPort is not { } uri)
+            {
+                continue;
+            }
+
+            try
+            {
+                var channel = (await NsqdStats.GetTopicAsync(http, uri, request.Topic, stop).ConfigureAwait(false))?.Channels.FirstOrDefault(c => c.Name == request.Channel);
+                // Deferred only: in flight may still count this replay's last FINs, which nsqd reads a moment later.
+                if (channel is { Deferred: > 0 } left)
+                {
+                    error.WriteLine($"note: channel {request.Channel} on nsqd {node.Tcp} still holds {left.Deferred} deferred message(s) this replay did not get; run again once nsqd hands them back.");
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                // The check is a courtesy: the replay itself is done.
+            }
         }
     }
 
