@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Tmq.Chaos.Tests;
+
+/// <summary>
+/// The verifier: reads the worker's record (one line per handling, <c>key sequence attempt pid</c>)
+/// and says, per key, what is missing, what was handled more than once, and whether the first
+/// handlings kept the order the messages were produced in.
+/// </summary>
+internal sealed class HandledMessages
+{
+    private readonly List<(string Key, int Sequence, int Attempt, int Process)> _lines = [];
+
+    private HandledMessages()
+    {
+    }
+
+    /// <summary>Every handling recorded.</summary>
+    public int Handlings => _lines.Count;
+
+    /// <summary>Distinct messages handled at least once.</summary>
+    public int Distinct => _lines.Select(static l => (l.Key, l.Sequence)).Distinct().Count();
+
+    /// <summary>Handlings beyond the first of their message: what at-least-once costs.</summary>
+    public int Duplicates => Handlings - Distinct;
+
+    /// <summary>Handlings of a message that nsqd (or Kafka) had delivered before.</summary>
+    public int Redelivered => _lines.Count(static l => l.Attempt > 1);
+
+    /// <summary>The worker processes that handled something.</summary>
+    public int Processes => _lines.Select(static l => l.Process).Distinct().Count();
+
+    /// <summary>Reads the record as it is now; a process writes whole lines, so every line is complete.</summary>
+    public static HandledMessages Read(string path)
+    {
+        var handled = new HandledMessages();
+        if (!File.Exists(path))
+        {
+            return handled;
+        }
+
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        while (reader.ReadLine() is { } line)
+        {
+            var parts = line.Split(' ');
+            handled._lines.Add((parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture)));
+        }
+
+        return handled;
+    }
+
+    /// <summary>The messages of <paramref name="keys"/> x 1..<paramref name="perKey"/> never handled, as "key#sequence".</summary>
+    public IReadOnlyList<string> Missing(IEnumerable<string> keys, int perKey)
+    {
+        var seen = _lines.Select(static l => (l.Key, l.Sequence)).ToHashSet();
+        return [.. keys.SelectMany(k => Enumerable.Range(1, perKey).Where(s => !seen.Contains((k, s))).Select(s => $"{k}#{s}"))];
+    }
+
+    /// <summary>Keys whose messages were first handled out of production order.</summary>
+    public IReadOnlyList<string> KeysOutOfOrder()
+    {
+        var first = new Dictionary<(string, int), int>();
+        for (var i = 0; i < _lines.Count; i++)
+        {
+            first.TryAdd((_lines[i].Key, _lines[i].Sequence), i);
+        }
+
+        return [.. first.GroupBy(static f => f.Key.Item1)
+            .Where(static g => !g.OrderBy(static f => f.Value).Select(static f => f.Key.Item2).SequenceEqual(g.Select(static f => f.Key.Item2).Order()))
+            .Select(static g => g.Key)];
+    }
+}

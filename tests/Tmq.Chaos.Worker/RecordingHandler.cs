@@ -1,0 +1,39 @@
+using Tmq;
+
+namespace Tmq.Chaos.Worker;
+
+/// <summary>
+/// Records each handled message as one line, <c>key sequence attempt pid</c>, before it returns: a
+/// process killed after the line and before its FIN or commit hands the message over again, which
+/// the verifier counts as a duplicate; one killed before the line loses nothing that was recorded.
+/// The value is the message's sequence number within its key.
+/// </summary>
+internal sealed class RecordingHandler(HandledRecord record) : IMessageHandler
+{
+    public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        record.Append($"{message.KeyAsString()} {message.ValueAsString()} {message.Attempt} {Environment.ProcessId}");
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The file of handled messages, appended a whole line per write so that a kill never leaves half a line.</summary>
+internal sealed class HandledRecord(string path) : IDisposable
+{
+    private readonly FileStream _file = new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+    private readonly Lock _gate = new();
+
+    public void Append(string line)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
+        lock (_gate)
+        {
+            // One write, flushed to the operating system: it survives a SIGKILL of this process.
+            _file.Write(bytes);
+            _file.Flush();
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+}
