@@ -1,6 +1,7 @@
 // The reliability tests' worker: built like a generated service (a host, one consumer "main",
 // settings from the environment as Tmq__...), with a handler that appends every message it handles
-// to a file. CHAOS_BROKER (kafka or nsq) picks the transport, CHAOS_RECORD the file.
+// to a file. CHAOS_BROKER (kafka or nsq) picks the transport, CHAOS_RECORD the file, CHAOS_DELAY_MS
+// how long each handling takes.
 using Tmq.Chaos.Worker;
 using Tmq.Kafka;
 using Tmq.Nsq;
@@ -14,7 +15,8 @@ if (broker is not ("kafka" or "nsq") || string.IsNullOrEmpty(record))
 }
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddSingleton(new HandledRecord(record));
+var delay = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_DELAY_MS"), out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
+builder.Services.AddSingleton(new HandledRecord(record, delay));
 if (broker == "kafka")
 {
     builder.Services.AddTmqKafkaConsumer<RecordingHandler>("main");

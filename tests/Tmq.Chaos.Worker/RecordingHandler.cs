@@ -10,17 +10,26 @@ namespace Tmq.Chaos.Worker;
 /// </summary>
 internal sealed class RecordingHandler(HandledRecord record) : IMessageHandler
 {
-    public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken)
+    public async Task HandleAsync(TmqMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+
+        // Work that takes a moment, so that a kill finds handlers running and messages buffered.
+        if (record.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(record.Delay, cancellationToken);
+        }
+
         record.Append($"{message.KeyAsString()} {message.ValueAsString()} {message.Attempt} {Environment.ProcessId}");
-        return Task.CompletedTask;
     }
 }
 
 /// <summary>The file of handled messages, appended a whole line per write so that a kill never leaves half a line.</summary>
-internal sealed class HandledRecord(string path) : IDisposable
+internal sealed class HandledRecord(string path, TimeSpan delay) : IDisposable
 {
+    /// <summary>How long each handling takes before it is recorded (CHAOS_DELAY_MS).</summary>
+    public TimeSpan Delay { get; } = delay;
+
     private readonly FileStream _file = new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
     private readonly Lock _gate = new();
 
