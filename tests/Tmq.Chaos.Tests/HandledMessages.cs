@@ -56,6 +56,9 @@ internal sealed class HandledMessages
         return [.. keys.SelectMany(k => Enumerable.Range(1, perKey).Where(s => !seen.Contains((k, s))).Select(s => $"{k}#{s}"))];
     }
 
+    /// <summary>The messages one worker process handled.</summary>
+    public IEnumerable<(string Key, int Sequence)> HandledBy(int process) => _lines.Where(l => l.Process == process).Select(static l => (l.Key, l.Sequence));
+
     /// <summary>Keys whose messages were first handled out of production order.</summary>
     public IReadOnlyList<string> KeysOutOfOrder()
     {

@@ -41,7 +41,7 @@ public sealed class NsqCrashTests(ITestOutputHelper output)
             for (var kill = 1; kill <= 3; kill++)
             {
                 var target = random.Next(kill * Messages / 5, (kill * Messages / 5) + (Messages / 10));
-                await UntilAsync(() => Task.FromResult(HandledMessages.Read(work.Record).Handlings >= target), $"the worker handled {target} messages before kill {kill}", worker);
+                await Until.TrueAsync(() => HandledMessages.Read(work.Record).Handlings >= target, $"the worker handled {target} messages before kill {kill}", worker);
                 await worker.KillAsync();
                 output.WriteLine($"kill {kill}: SIGKILL after {HandledMessages.Read(work.Record).Handlings} handlings");
                 worker.Dispose();
@@ -72,7 +72,7 @@ public sealed class NsqCrashTests(ITestOutputHelper output)
             for (var restart = 1; restart <= 2; restart++)
             {
                 var target = random.Next(restart * Messages / 4, (restart * Messages / 4) + (Messages / 10));
-                await UntilAsync(() => Task.FromResult(HandledMessages.Read(work.Record).Handlings >= target), $"the worker handled {target} messages before restart {restart}", worker);
+                await Until.TrueAsync(() => HandledMessages.Read(work.Record).Handlings >= target, $"the worker handled {target} messages before restart {restart}", worker);
 
                 // Gracefully: nsqd writes what it holds in memory and in flight to its data folder, and reads it back.
                 await broker.StopAsync();
@@ -112,7 +112,7 @@ public sealed class NsqCrashTests(ITestOutputHelper output)
     /// <summary>Once the worker has subscribed (so the channel takes every message): 200 keys x 100, each an envelope whose value is its sequence in its key.</summary>
     private static async Task PublishBacklogAsync(TestBroker broker, WorkerProcess worker)
     {
-        await UntilAsync(async () => await broker.ChannelAsync(Topic, Channel) is { Clients: 1 }, "the worker subscribed", worker);
+        await Until.TrueAsync(async () => await broker.ChannelAsync(Topic, Channel) is { Clients: 1 }, "the worker subscribed", worker);
         await using var producer = new NsqProducer(new NsqProducerOptions { Nsqd = [broker.TcpAddress] }, "chaos-producer", logger: null, metrics: null);
         for (var sequence = 1; sequence <= PerKey; sequence++)
         {
@@ -124,7 +124,7 @@ public sealed class NsqCrashTests(ITestOutputHelper output)
     /// <summary>Waits until every message was handled, stops the worker with SIGTERM, and checks what the record and the channel say.</summary>
     private async Task FinishAsync(TestBroker broker, WorkerProcess worker, TempFolder work)
     {
-        await UntilAsync(() => Task.FromResult(HandledMessages.Read(work.Record).Distinct == Messages), "every message handled", worker, Deadline);
+        await Until.TrueAsync(() => HandledMessages.Read(work.Record).Distinct == Messages, "every message handled", worker, Deadline);
         await worker.StopAsync(TimeSpan.FromSeconds(30));
         Assert.True(worker.ExitCode == 0, $"the last worker exited with {worker.ExitCode} on SIGTERM:\n{worker.Output}");
 
@@ -133,33 +133,5 @@ public sealed class NsqCrashTests(ITestOutputHelper output)
         Assert.Empty(handled.Missing(KeyNames, PerKey));
         var left = await broker.ChannelAsync(Topic, Channel);
         Assert.True(left is { Depth: 0, InFlight: 0 }, $"the channel still holds messages after the last worker stopped: {left}");
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what, WorkerProcess worker, TimeSpan? limit = null)
-    {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            if (worker.HasExited)
-            {
-                Assert.Fail($"the worker exited ({worker.ExitCode}) before {what}:\n{worker.Output}");
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"not within the time limit: {what}.\n{worker.Output}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    private sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("tmq-chaos-").FullName;
-
-        public string Record => System.IO.Path.Combine(Path, "handled.txt");
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }
