@@ -33,6 +33,10 @@ public sealed class KafkaConsumerLiveOptionsTests
         await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 2012 && e.Message.Contains("Paused option", StringComparison.Ordinal)), Timeout, "the consumer did not pause");
 
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 20).Select(i => ($"k{i}", $"v{i}")));
+
+        // Not checked the instant the produce returns (nothing could have been handled yet anyway):
+        // once the consumer's lag counts the 20 messages, it has seen them on the broker and, paused, taken none.
+        await Eventually.TrueAsync(() => TotalLag("live") == 20, Timeout, "the paused consumer's lag never showed the 20 messages produced");
         Assert.Empty(handled);
         var health = service.Services.GetRequiredService<HealthCheckService>();
         var paused = (await health.CheckHealthAsync()).Entries["tmq-consumer-main"];
