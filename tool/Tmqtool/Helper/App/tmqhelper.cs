@@ -227,18 +227,15 @@ static class Helper
             DeliveryResult<byte[]?, byte[]> result;
             try
             {
-                result = await delivery.WaitAsync(stop);
+                // Not cancelled by a stop: a stop ends the sending, and what librdkafka already holds is
+                // delivered or fails within --timeout and is reported, rather than dropped unsaid on exit.
+                result = await delivery;
             }
             catch (ProduceException<byte[]?, byte[]> e)
             {
                 var why = e.Error.Code == ErrorCode.Local_MsgTimedOut && brokerError is not null ? $" The brokers were not reached: {brokerError}." : "";
                 Console.Error.WriteLine($"error: message {sent} of {count} was not sent to {topic} at {config.BootstrapServers}: {e.Error.Reason}.{why}");
                 return 1;
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine($"Stopped after {acknowledged} of {count} message(s).");
-                return 0;
             }
 
             acknowledged++;
