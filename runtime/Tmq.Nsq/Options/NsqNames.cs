@@ -5,8 +5,8 @@ internal static class NsqNames
 {
     public const string Rule = "1-64 characters in all of letters, digits, '.', '_' and '-', optionally ending in \"#ephemeral\"";
 
-    private const int MaxLength = 64;
-    private const string EphemeralSuffix = "#ephemeral";
+    public const int MaxLength = 64;
+    public const string EphemeralSuffix = "#ephemeral";
 
     /// <summary>As nsqd checks it: at most 64 characters with the suffix, and a stem of at least one allowed character.</summary>
     public static bool IsValid(string? name)

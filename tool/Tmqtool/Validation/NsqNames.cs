@@ -1,12 +1,12 @@
-using System.Text.RegularExpressions;
+using Rule = Tmq.Nsq.NsqNames;
 
 namespace Tmqtool.Validation;
 
-/// <summary>NSQ topic and channel names, as nsqd checks them (protocol.IsValidTopicName).</summary>
-internal static partial class NsqNames
+/// <summary>NSQ topic and channel names for the command line: the runtime's rule (nsqd's), with the tool's messages.</summary>
+internal static class NsqNames
 {
-    internal const int MaxLength = 64;
-    internal const string EphemeralSuffix = "#ephemeral";
+    internal const int MaxLength = Rule.MaxLength;
+    internal const string EphemeralSuffix = Rule.EphemeralSuffix;
 
     /// <summary>Four characters are kept so that the dead-letter topic "&lt;topic&gt;.dlq" is valid too.</summary>
     internal const int MaxTopicBaseLength = MaxLength - 4;
@@ -14,8 +14,7 @@ internal static partial class NsqNames
     internal const string TopicRule =
         "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64); without that suffix at most 60, so that the dead-letter topic '<topic>.dlq' fits";
 
-    internal const string AnyTopicRule =
-        "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64)";
+    internal const string AnyTopicRule = ChannelRule;
 
     internal const string ChannelRule =
         "1 to 64 characters from [.a-zA-Z0-9_-], optionally ending in '#ephemeral' (counted in the 64)";
@@ -63,10 +62,7 @@ internal static partial class NsqNames
 
     /// <summary>The name without its "#ephemeral" suffix.</summary>
     internal static string BaseName(string name) =>
-        name.EndsWith(EphemeralSuffix, StringComparison.Ordinal) ? name[..^EphemeralSuffix.Length] : name;
+        Rule.IsEphemeral(name) ? name[..^EphemeralSuffix.Length] : name;
 
-    private static bool IsValid(string value) => value.Length <= MaxLength && Pattern().IsMatch(value);
-
-    [GeneratedRegex(@"\A[.a-zA-Z0-9_-]+(#ephemeral)?\z", RegexOptions.CultureInvariant)]
-    private static partial Regex Pattern();
+    private static bool IsValid(string value) => Rule.IsValid(value);
 }
