@@ -10,7 +10,6 @@ internal sealed partial class NsqConsumer
     private TaskCompletionSource _repoll = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _discovery = Task.CompletedTask;
     private int _nextSlotId;
-    private int _connected;
 
     public void Start(Dispatch.DispatchEngine engine)
     {
@@ -132,7 +131,7 @@ internal sealed partial class NsqConsumer
             slot.Session = session;
             slot.Ready = 0;
             slot.Failures = 0;
-            _settings.Status.Assigned = Interlocked.Increment(ref _connected);
+            _settings.Status.AddAssigned(1);
             NsqConsumerLog.Connected(_logger, _name, slot.ToString(), connection.Negotiated.Version, connection.Negotiated.MsgTimeout.TotalSeconds, connection.Negotiated.MaxRdyCount);
             UpdateReady();
 
@@ -159,7 +158,7 @@ internal sealed partial class NsqConsumer
         if (ReferenceEquals(slot.Session, session))
         {
             slot.Session = null;
-            _settings.Status.Assigned = Interlocked.Decrement(ref _connected);
+            _settings.Status.AddAssigned(-1);
         }
 
         if (session.Connection is { } connection)

@@ -45,6 +45,9 @@ internal sealed class ConsumerStatus(string name)
         set => Volatile.Write(ref _assigned, value);
     }
 
+    /// <summary>Counts a connection opened (+1) or closed (-1), atomically: for a transport whose connections come and go on their own threads (NSQ).</summary>
+    public void AddAssigned(int delta) => Interlocked.Add(ref _assigned, delta);
+
     /// <summary>Why the loop ended abnormally, if it did.</summary>
     public string? Fault
     {
