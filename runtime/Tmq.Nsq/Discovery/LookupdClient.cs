@@ -13,9 +13,6 @@ namespace Tmq.Nsq.Discovery;
 /// </remarks>
 internal sealed class LookupdClient(HttpClient http)
 {
-    public async Task<IReadOnlyList<NsqAddress>> LookupAsync(Uri lookupd, string topic, CancellationToken cancellationToken) =>
-        [.. (await LookupNodesAsync(lookupd, topic, cancellationToken).ConfigureAwait(false)).Select(static n => n.Tcp)];
-
     /// <summary>The nsqd that have <paramref name="topic"/>, with their HTTP ports.</summary>
     public Task<IReadOnlyList<NsqdNode>> LookupNodesAsync(Uri lookupd, string topic, CancellationToken cancellationToken) =>
         GetNodesAsync(lookupd, $"lookup?topic={Uri.EscapeDataString(topic)}", cancellationToken);

@@ -83,7 +83,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
             Metrics = metrics,
             Status = status,
             TimeProvider = time,
-            Lookupd = _http is null || nsq.Lookupd.Count == 0 ? null : new LookupdClient(_http),
+            Lookupd = nsq.Lookupd.Count == 0 ? null : new LookupdClient(_http!),
             Stats = nsq.DepthPollInterval > TimeSpan.Zero ? _http : null,
         });
         _engine = new DispatchEngine(new EngineSettings
