@@ -20,39 +20,14 @@ internal static class NsqLag
 {
     internal static async Task<int> RunAsync(NsqLagRequest request, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var nodes = request.Target.NsqdHttp.Count > 0
-            ? [.. request.Target.NsqdHttp.Select(static u => (Name: $"{u.Host}:{u.Port}", Http: u))]
-            : (await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false))
-                .Where(static n => n.HttpOrNextPort is not null)
-                .Select(static n => (Name: n.Tcp.ToString(), Http: n.HttpOrNextPort!))
-                .ToList();
-        using var http = new HttpClient { Timeout = request.Timeout };
-        var rows = new List<(string Nsqd, NsqdChannelStats Stats)>();
-        var topicDepth = 0L;
-        var found = 0;
-        var unreachable = new List<string>();
-        foreach (var (name, uri) in nodes)
-        {
-            NsqdTopicStats? stats;
-            try
-            {
-                stats = await NsqdStats.GetTopicAsync(http, uri, request.Topic, stop).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
-            {
-                unreachable.Add($"{uri}: {(e is TaskCanceledException ? $"no answer within {request.Timeout.TotalSeconds:0} s" : e.Message)}");
-                continue;
-            }
-
-            if (stats is null)
-            {
-                continue;
-            }
-
-            found++;
-            topicDepth += stats.Depth;
-            rows.AddRange(stats.Channels.Where(c => request.Channel is null || c.Name == request.Channel).Select(c => (name, c)));
-        }
+        IEnumerable<(string Name, Uri? Http)> nodes = request.Target.NsqdHttp.Count > 0
+            ? [.. request.Target.NsqdHttp.Select(static u => ($"{u.Host}:{u.Port}", (Uri?)u))]
+            : NsqTarget.Http((await request.Target.FindAsync(request.Topic, orAny: false, request.Timeout, stop).ConfigureAwait(false)).Where(static n => n.HttpOrNextPort is not null));
+        var answers = await NsqTarget.ReadStatsAsync(nodes, request.Topic, request.Timeout, stop).ConfigureAwait(false);
+        var unreachable = answers.Where(static a => a.Failure is not null).Select(static a => $"{a.Http}: {a.Failure}").ToList();
+        var found = answers.Where(static a => a.Stats is not null).ToList();
+        var topicDepth = found.Sum(static a => a.Stats!.Depth);
+        var rows = found.SelectMany(a => a.Stats!.Channels.Where(c => request.Channel is null || c.Name == request.Channel).Select(c => (Nsqd: a.Nsqd, Stats: c))).ToList();
 
         foreach (var problem in unreachable)
         {
@@ -64,11 +39,11 @@ internal static class NsqLag
             error.WriteLine("note: with --nsqd host:port, nsqd's HTTP API is taken to be on the next port; give its HTTP address instead (--nsqd http://host:port) or --lookupd.");
         }
 
-        if (found == 0)
+        if (found.Count == 0)
         {
-            error.WriteLine(unreachable.Count == nodes.Count
+            error.WriteLine(unreachable.Count == answers.Count
                 ? $"error: no nsqd answered /stats for {request.Topic} ({request.Target.Describe()})."
-                : $"error: topic {request.Topic} was not found on {string.Join(", ", nodes.Select(static n => n.Name))}.");
+                : $"error: topic {request.Topic} was not found on {string.Join(", ", answers.Select(static a => a.Nsqd))}.");
             return ExitCodes.UnexpectedFailure;
         }
 

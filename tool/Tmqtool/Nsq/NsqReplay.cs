@@ -232,26 +232,14 @@ internal static class NsqReplay
     /// </summary>
     private static async Task ReportLeftAsync(NsqReplayRequest request, IReadOnlyList<NsqdNode> nodes, TextWriter error, CancellationToken stop)
     {
-        using var http = new HttpClient { Timeout = request.Timeout < MaxPublishWait ? request.Timeout : MaxPublishWait };
-        foreach (var node in nodes)
+        // A courtesy: an nsqd that cannot be asked is passed over, the replay itself is done.
+        var answers = await NsqTarget.ReadStatsAsync(NsqTarget.Http(nodes), request.Topic, request.Timeout < MaxPublishWait ? request.Timeout : MaxPublishWait, stop).ConfigureAwait(false);
+        foreach (var answer in answers)
         {
-            if (node.HttpOrNextPort is not { } uri)
+            // Deferred only: in flight may still count this replay's last FINs, which nsqd reads a moment later.
+            if (answer.Stats?.Channels.FirstOrDefault(c => c.Name == request.Channel) is { Deferred: > 0 } left)
             {
-                continue;
-            }
-
-            try
-            {
-                var channel = (await NsqdStats.GetTopicAsync(http, uri, request.Topic, stop).ConfigureAwait(false))?.Channels.FirstOrDefault(c => c.Name == request.Channel);
-                // Deferred only: in flight may still count this replay's last FINs, which nsqd reads a moment later.
-                if (channel is { Deferred: > 0 } left)
-                {
-                    error.WriteLine($"note: channel {request.Channel} on nsqd {node.Tcp} still holds {left.Deferred} deferred message(s) this replay did not get; run again once nsqd hands them back.");
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
-            {
-                // The check is a courtesy: the replay itself is done.
+                error.WriteLine($"note: channel {request.Channel} on nsqd {answer.Nsqd} still holds {left.Deferred} deferred message(s) this replay did not get; run again once nsqd hands them back.");
             }
         }
     }

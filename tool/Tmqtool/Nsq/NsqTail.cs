@@ -34,7 +34,19 @@ internal static class NsqTail
         var nodes = await request.Target.FindAsync(request.Topic, orAny: false, timeout, stop).ConfigureAwait(false);
         var peek = request.Channel is not null;
         var channel = request.Channel ?? $"tmqtool-tail-{RandomNumberGenerator.GetHexString(6, lowercase: true)}#ephemeral";
-        var stats = await ReadStatsAsync(request.Topic, nodes, timeout, peek ? $"whether channel {channel} exists" : "whether it has a channel", error, stop).ConfigureAwait(false);
+        var stats = new List<(string Nsqd, NsqdTopicStats? Topic)>();
+        foreach (var answer in await NsqTarget.ReadStatsAsync(NsqTarget.Http(nodes), request.Topic, timeout, stop).ConfigureAwait(false))
+        {
+            if (answer.Failure is null)
+            {
+                stats.Add((answer.Nsqd, answer.Stats));
+            }
+            else
+            {
+                error.WriteLine($"warning: could not ask nsqd {answer.Nsqd} (HTTP {answer.Http?.ToString() ?? "unknown"}) {(peek ? $"whether channel {channel} exists" : "whether it has a channel")} on topic {request.Topic} ({answer.Failure}); going on without knowing.");
+            }
+        }
+
         var replayChannel = request.Topic.EndsWith(NsqReplay.DeadLetterSuffix, StringComparison.Ordinal) && channel == NsqReplay.DefaultChannel;
         if (peek && !replayChannel)
         {
@@ -128,30 +140,5 @@ internal static class NsqTail
         }
 
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// The topic's counts on each nsqd that answered (null: it has no such topic), from nsqd's HTTP API
-    /// (lookupd's HTTP port, or the next port for --nsqd). An nsqd that cannot be asked is left out,
-    /// with a warning saying what could not be checked there.
-    /// </summary>
-    private static async Task<List<(string Nsqd, NsqdTopicStats? Topic)>> ReadStatsAsync(string topic, IReadOnlyList<NsqdNode> nodes, TimeSpan timeout, string checking, TextWriter error, CancellationToken stop)
-    {
-        using var http = new HttpClient { Timeout = timeout };
-        var found = new List<(string, NsqdTopicStats?)>();
-        foreach (var node in nodes)
-        {
-            var uri = node.HttpOrNextPort;
-            try
-            {
-                found.Add((node.Tcp.ToString(), uri is null ? throw new HttpRequestException("no HTTP port is known for it") : await NsqdStats.GetTopicAsync(http, uri, topic, stop).ConfigureAwait(false)));
-            }
-            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
-            {
-                error.WriteLine($"warning: could not ask nsqd {node.Tcp} (HTTP {uri?.ToString() ?? "unknown"}) {checking} on topic {topic} ({e.Message}); going on without knowing.");
-            }
-        }
-
-        return found;
     }
 }

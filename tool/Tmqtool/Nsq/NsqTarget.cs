@@ -170,6 +170,35 @@ internal sealed class NsqTarget
             : $"no nsqd has topic {topic} (asked nsqlookupd {string.Join(", ", Lookupd)}): check the name, or publish to it first.");
     }
 
+    /// <summary>
+    /// The topic's counts on each nsqd (<see cref="NsqdAnswer.Stats"/> null: it has no such topic), from
+    /// nsqd's HTTP API; <see cref="NsqdAnswer.Failure"/> says why one could not be asked.
+    /// </summary>
+    internal static async Task<List<NsqdAnswer>> ReadStatsAsync(IEnumerable<(string Name, Uri? Http)> nsqds, string topic, TimeSpan timeout, CancellationToken stop)
+    {
+        using var http = new HttpClient { Timeout = timeout };
+        var answers = new List<NsqdAnswer>();
+        foreach (var (name, uri) in nsqds)
+        {
+            try
+            {
+                answers.Add(uri is null
+                    ? new NsqdAnswer(name, null, null, "no HTTP port is known for it")
+                    : new NsqdAnswer(name, uri, await NsqdStats.GetTopicAsync(http, uri, topic, stop).ConfigureAwait(false), null));
+            }
+            catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                answers.Add(new NsqdAnswer(name, uri, null, e is TaskCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : e.Message));
+            }
+        }
+
+        return answers;
+    }
+
+    /// <summary>The <see cref="ReadStatsAsync"/> pairs of the nsqd found: each TCP address with its HTTP API.</summary>
+    internal static IEnumerable<(string Name, Uri? Http)> Http(IEnumerable<NsqdNode> nodes) =>
+        nodes.Select(static n => (n.Tcp.ToString(), n.HttpOrNextPort));
+
     private static string[]? Split(ParseResult parse, Option<string[]> option, string rule, string fix)
     {
         var values = parse.GetValue(option);
@@ -190,6 +219,9 @@ internal sealed class NsqTarget
         return [.. values.SelectMany(static v => v.Length == 0 ? [v] : v.Split(',', StringSplitOptions.None))];
     }
 }
+
+/// <summary>One nsqd's answer to /stats for a topic: its counts (null: no such topic), or why it could not be asked.</summary>
+internal sealed record NsqdAnswer(string Nsqd, Uri? Http, NsqdTopicStats? Stats, string? Failure);
 
 /// <summary>An NSQ verb could not do its work (nsqd unreachable, topic unknown, refused); the message says why. Exit code 1.</summary>
 internal sealed class NsqVerbException(string message) : Exception(message);
