@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Tmq.Nsq;
+using Tmq.Nsq.Discovery;
 
 namespace Tmq.Benchmarks;
 
@@ -100,37 +100,13 @@ internal sealed class NsqServer : IAsyncDisposable
     }
 
     /// <summary>A channel's counts now, or null when it does not exist.</summary>
-    public async Task<ChannelStats?> ChannelStatsAsync(string topic, string channel)
-    {
-        using var stats = await StatsAsync(topic);
-        // nsqd writes null, not [], for a topic without channels.
-        foreach (var c in Topics(stats).SelectMany(static t => t.GetProperty("channels") is { ValueKind: JsonValueKind.Array } channels ? channels.EnumerateArray() : default))
-        {
-            if (c.GetProperty("channel_name").GetString() == channel)
-            {
-                long Count(string name) => c.GetProperty(name).GetInt64();
-                return new ChannelStats(Count("depth"), Count("in_flight_count"), Count("deferred_count"), Count("message_count"), Count("requeue_count"), Count("timeout_count"));
-            }
-        }
+    public async Task<ChannelStats?> ChannelStatsAsync(string topic, string channel) =>
+        (await NsqdStats.GetTopicAsync(_http, _http.BaseAddress!, topic, CancellationToken.None))?.Channels.FirstOrDefault(c => c.Name == channel) is { } c
+            ? new ChannelStats(c.Depth, c.InFlight, c.Deferred, c.Messages, c.Requeued, c.TimedOut)
+            : null;
 
-        return null;
-    }
-
-    private async Task<long> TopicDepthAsync(string topic)
-    {
-        using var stats = await StatsAsync(topic);
-        return Topics(stats).Sum(static t => t.GetProperty("depth").GetInt64());
-    }
-
-    private async Task<JsonDocument> StatsAsync(string topic) =>
-        JsonDocument.Parse(await _http.GetStringAsync($"stats?format=json&topic={topic}"));
-
-    /// <summary>The <c>topics</c> of a <c>/stats</c> answer (nsqd 1.x; also under <c>data</c> for the old envelope); none when the topic is unknown.</summary>
-    private static JsonElement[] Topics(JsonDocument stats)
-    {
-        var root = stats.RootElement.TryGetProperty("data", out var data) ? data : stats.RootElement;
-        return root.GetProperty("topics") is { ValueKind: JsonValueKind.Array } topics ? [.. topics.EnumerateArray()] : [];
-    }
+    private async Task<long> TopicDepthAsync(string topic) =>
+        (await NsqdStats.GetTopicAsync(_http, _http.BaseAddress!, topic, CancellationToken.None))?.Depth ?? 0;
 
     public async ValueTask DisposeAsync()
     {

@@ -51,7 +51,8 @@ internal static class NsqdStats
                     Count(c, "deferred_count"),
                     Count(c, "requeue_count"),
                     Count(c, "timeout_count"),
-                    c.TryGetProperty("clients", out var clients) && clients.ValueKind == JsonValueKind.Array ? clients.GetArrayLength() : Count(c, "client_count"))).ToList();
+                    c.TryGetProperty("clients", out var clients) && clients.ValueKind == JsonValueKind.Array ? clients.GetArrayLength() : Count(c, "client_count"),
+                    Count(c, "message_count"))).ToList();
                 return new NsqdTopicStats(Count(t, "depth"), channels);
             }
 
@@ -76,5 +77,5 @@ internal static class NsqdStats
 /// <summary>A topic on one nsqd: messages in its own queue (waiting for a first channel) and its channels.</summary>
 internal sealed record NsqdTopicStats(long Depth, IReadOnlyList<NsqdChannelStats> Channels);
 
-/// <summary>A channel on one nsqd: waiting (depth), delivered and not finished (in flight), deferred, and its counters since nsqd started.</summary>
-internal sealed record NsqdChannelStats(string Name, long Depth, long InFlight, long Deferred, long Requeued, long TimedOut, long Clients);
+/// <summary>A channel on one nsqd: waiting (depth), delivered and not finished (in flight), deferred, and its counters since nsqd started (messages put in it, requeued, timed out).</summary>
+internal sealed record NsqdChannelStats(string Name, long Depth, long InFlight, long Deferred, long Requeued, long TimedOut, long Clients, long Messages);

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json;
+using Tmq.Nsq.Discovery;
 
 namespace Tmq.Nsq.Tests.Fakes;
 
@@ -102,40 +102,10 @@ internal sealed class TestBroker : IAsyncDisposable
     }
 
     /// <summary>A channel's counts from nsqd's <c>/stats?format=json</c>; null when the topic or channel does not exist.</summary>
-    public async Task<ChannelCounts?> ChannelAsync(string topic, string channel)
-    {
-        var json = await Http.GetStringAsync(new Uri(HttpAddress, $"stats?format=json&topic={topic}"));
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement.TryGetProperty("data", out var data) ? data : document.RootElement;
-        foreach (var t in Array(root, "topics"))
-        {
-            if (t.GetProperty("topic_name").GetString() != topic)
-            {
-                continue;
-            }
-
-            foreach (var c in Array(t, "channels"))
-            {
-                if (c.GetProperty("channel_name").GetString() == channel)
-                {
-                    return new ChannelCounts(
-                        c.GetProperty("depth").GetInt64(),
-                        c.GetProperty("in_flight_count").GetInt64(),
-                        c.GetProperty("requeue_count").GetInt64(),
-                        c.GetProperty("message_count").GetInt64(),
-                        c.GetProperty("client_count").GetInt64());
-                }
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>A list in nsqd's JSON, which is null rather than [] when empty (Go's nil slice).</summary>
-    private static JsonElement.ArrayEnumerator Array(JsonElement parent, string name) =>
-        parent.GetProperty(name) is { ValueKind: JsonValueKind.Array } list ? list.EnumerateArray() : EmptyArray.RootElement.EnumerateArray();
-
-    private static readonly JsonDocument EmptyArray = JsonDocument.Parse("[]");
+    public async Task<ChannelCounts?> ChannelAsync(string topic, string channel) =>
+        (await NsqdStats.GetTopicAsync(Http, HttpAddress, topic, CancellationToken.None))?.Channels.FirstOrDefault(c => c.Name == channel) is { } c
+            ? new ChannelCounts(c.Depth, c.InFlight, c.Requeued, c.Messages, c.Clients)
+            : null;
 
     public async ValueTask DisposeAsync()
     {
