@@ -69,6 +69,32 @@ internal static class NsqRuns
         }));
     }
 
+    /// <summary>
+    /// MPUB batches of <see cref="BatchSize"/> from <paramref name="publishers"/> concurrent callers for
+    /// <paramref name="duration"/>, as bench_writer runs for its <c>--runfor</c>: every batch started
+    /// before the deadline is awaited and counted.
+    /// </summary>
+    public static async Task<RunResult> PublishBatchesForAsync(NsqServer server, NsqProducer producer, string topic, TimeSpan duration, int publishers, ReadOnlyMemory<byte>[] bodies)
+    {
+        var sent = 0;
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var run = await MeasureAsync(server, 0, Enumerable.Range(0, publishers).Select(async publisher =>
+        {
+            var batch = new List<ReadOnlyMemory<byte>>(BatchSize);
+            for (var i = 0; i < BatchSize; i++)
+            {
+                batch.Add(bodies[(publisher + i) % bodies.Length]);
+            }
+
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                await producer.PublishAsync(topic, batch);
+                Interlocked.Add(ref sent, BatchSize);
+            }
+        }));
+        return run with { Messages = sent };
+    }
+
     /// <summary>One PUB per message (<see cref="NsqProducer.SendAsync"/>) from <paramref name="senders"/> concurrent callers.</summary>
     public static Task<RunResult> PublishSinglesAsync(NsqServer server, NsqProducer producer, string topic, int messages, int senders, ReadOnlyMemory<byte>[] bodies)
     {
