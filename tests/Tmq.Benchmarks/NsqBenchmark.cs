@@ -183,7 +183,7 @@ internal static class NsqBenchmark
         var ranDry = read.Messages > backlog - (2L * workers * MaxInFlight);
         Console.WriteLine(
             $"nsq.baseline.measured: bench_writer = {workers} workers (GOMAXPROCS), a connection each, one MPUB of {NsqRuns.BatchSize} x {NsqRuns.MessageSize} B in flight per worker, for --runfor={runfor}, once per round on one topic; " +
-            $"bench_reader = {workers} workers, a connection each, RDY {MaxInFlight} each, FIN per message, reading for --runfor={runfor} from the backlog both bench_writer runs left ({backlog} messages); " +
+            $"bench_reader = {workers} workers, a connection each, RDY {MaxInFlight} each, FIN per message, reading for --runfor={runfor} from the backlog the bench_writer runs left ({backlog} messages); " +
             $"Tmq publish = the producer's {NsqRuns.Connections} connection(s); Tmq consume = {NsqRuns.Connections} connection(s), MaxInFlight {MaxInFlight}, draining its {none.Messages}-message backlog, " +
             $"compared by its steady rate (first message handled to the {none.SteadyEnd}th: no connecting, and not the wait for nsqd's last partial output buffer, flushed after up to 250 ms, that bench_reader never reaches)");
         PrintWriterBaseline(writes, mpubs, runfor);
