@@ -41,6 +41,12 @@ internal static partial class KafkaConsumerLog
     [LoggerMessage(2011, LogLevel.Warning, "Kafka consumer {Consumer}: a message could not be read: {Reason}.")]
     public static partial void ConsumeError(ILogger logger, string consumer, string reason);
 
+    [LoggerMessage(2019, LogLevel.Error, "Kafka consumer {Consumer}: {Position} could not be read ({Code}: {Reason}). It fails for good without reaching the handler: it is dead-lettered with empty key and value, or stops its partition under OnExhausted Stop; nothing after it is committed before then.")]
+    public static partial void Unreadable(ILogger logger, string consumer, string position, string code, string reason);
+
+    [LoggerMessage(2020, LogLevel.Warning, "Kafka consumer {Consumer}: could not move {Partition} past the unreadable offset {Offset}: {Reason}. It is tried again when the client reports the offset again.")]
+    public static partial void SeekFailed(ILogger logger, string consumer, string partition, long offset, string reason);
+
     [LoggerMessage(2012, LogLevel.Information, "Kafka consumer {Consumer}: fetching {State} ({Reason}).")]
     public static partial void FlowChanged(ILogger logger, string consumer, string state, string reason);
 

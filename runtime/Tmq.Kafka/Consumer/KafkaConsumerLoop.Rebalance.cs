@@ -155,6 +155,7 @@ internal sealed partial class KafkaConsumerLoop
             ForgetLag(tp.Partition.Value);
             _fresh.Remove(tp.Partition.Value);
             _hogs.Remove(tp.Partition.Value);
+            _sought.Remove(tp.Partition.Value);
         }
 
         if (_overflow.Count > 0)

@@ -234,7 +234,13 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
-                    KafkaConsumerLog.ConsumeError(_logger, _name, ex.Error.Reason);
+                    if (!AcceptUnreadable(ex))
+                    {
+                        // Not about a message (a topic not there yet, a fetch the broker refused):
+                        // librdkafka fetches again from the same position, so nothing is passed.
+                        KafkaConsumerLog.ConsumeError(_logger, _name, ex.Error.Reason);
+                    }
+
                     continue;
                 }
 
@@ -297,6 +303,12 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
                 ? DateTimeOffset.MinValue
                 : DateTimeOffset.FromUnixTimeMilliseconds(kafka.Timestamp.UnixTimestampMs),
         };
+        Admit(partition, message);
+    }
+
+    /// <summary>Hands a fetched message to the engine, or parks it while its partition has no room.</summary>
+    private void Admit(PartitionState partition, TmqMessage message)
+    {
         if (_metrics.Consumed.Enabled)
         {
             _metrics.Consumed.Add(1, new System.Diagnostics.TagList(_tags.AsSpan()));

@@ -115,6 +115,14 @@ internal sealed partial class DispatchEngine
             return;
         }
 
+        if (message.ReadFailure is { } unreadable)
+        {
+            // The transport could not read it: there is nothing to hand to the handler, and the
+            // broker serves the same bytes every time, so no retry can help.
+            await OnFailureAsync(message, partition, unreadable);
+            return;
+        }
+
         // Read once: a listener that attaches mid-call must not see a duration from timestamp 0.
         var timed = _metrics.ProcessDuration.Enabled;
         var started = timed ? _time.GetTimestamp() : 0;
@@ -170,7 +178,7 @@ internal sealed partial class DispatchEngine
     {
         var options = _options();
         var retry = options.Retry;
-        var permanent = RetryPolicy.IsPermanent(error, retry);
+        var permanent = message.ReadFailure is not null || RetryPolicy.IsPermanent(error, retry);
         if (!permanent && message.Attempt < retry.MaxAttempts)
         {
             var delay = RetryPolicy.Delay(retry, message.Attempt, _random());

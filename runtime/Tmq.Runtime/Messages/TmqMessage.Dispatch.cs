@@ -20,6 +20,13 @@ public sealed partial class TmqMessage
     internal bool DeadLetterPending;
 
     internal int DeadLetterWrites;
+
+    /// <summary>
+    /// Why the transport could not read this message (Kafka: a corrupt or undecompressable record
+    /// batch); null for every message it could read. Such a message never reaches the handler: it
+    /// fails at once, for good (see <c>DispatchEngine.RunAsync</c>), and is dead-lettered or stops its partition.
+    /// </summary>
+    internal Exception? ReadFailure;
     internal Exception? LastError;
     internal ITimer? RetryTimer;
 

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Tmq.Dispatch;
+
+namespace Tmq.Kafka;
+
+// Offsets the client could not read. Poll thread only.
+internal sealed partial class KafkaConsumerLoop
+{
+    // Per partition, the offset this loop last sought to past unreadable data (see AcceptUnreadable).
+    private readonly Dictionary<int, long> _sought = [];
+
+    /// <summary>
+    /// librdkafka could not read the data at an offset of an assigned partition: a record batch it
+    /// cannot decompress, or one that fails its CRC check (<c>check.crcs</c>). Left to itself it
+    /// either goes on with what follows (a v0/v1 message set with one bad message: the committed
+    /// position then passes a message no handler saw) or fetches the same batch again and again (a
+    /// v2 batch: the partition stalls while /healthz says all is well). Instead the offset becomes
+    /// a message like any other whose handling fails for good, at once and without a retry, as the
+    /// broker serves the same bytes every time: the engine dead-letters it (empty key and value; the
+    /// <c>tmq-dlq-*</c> headers name its topic, partition and offset, and the exception message is
+    /// librdkafka's error) or, under <c>OnExhausted: Stop</c>, halts the partition. Its offset pins the
+    /// committed position until then, like any message's.
+    /// </summary>
+    /// <remarks>
+    /// The loop then seeks to the next offset, so librdkafka fetches from there and nothing it had
+    /// already fetched past the bad data is delivered without it. A v2 batch holds several offsets
+    /// and librdkafka reports only its first: when the batch still covers the offset sought, the same
+    /// error comes back (a seek discards whatever was fetched before it, so the error is about the
+    /// new position), and that offset is taken and the next one sought, one offset at a time until
+    /// the batch is behind. An offset a compacted batch no longer holds is dead-lettered all the same:
+    /// the consumer cannot tell. After a restart in the middle of a batch, its first offsets are
+    /// dead-lettered again (the error names the batch's first offset, and a new assignment knows
+    /// nothing earlier), so at worst a dead letter is written twice, as any message may be handled twice.
+    /// The error names the partition and offset but no topic (librdkafka 2.16): this loop reads one topic.
+    /// </remarks>
+    /// <returns>False when the error is not about unreadable data of an assigned partition.</returns>
+    private bool AcceptUnreadable(ConsumeException failure)
+    {
+        if (failure.Error.Code is not (ErrorCode.Local_BadMsg or ErrorCode.Local_BadCompression)
+            || failure.ConsumerRecord?.TopicPartitionOffset is not { } at
+            || at.Offset.Value < 0
+            || !_assigned.TryGetValue(at.Partition.Value, out var partition)
+            || (at.Topic is { Length: > 0 } topic && topic != partition.Topic))
+        {
+            return false;
+        }
+
+        var reported = at.Offset.Value;
+        var next = NextAccepted(partition);
+        long offset;
+        if (next < 0 || reported >= next)
+        {
+            // Data this loop has not seen yet.
+            offset = reported;
+        }
+        else if (_sought.TryGetValue(partition.Partition, out var sought) && sought == next)
+        {
+            // Asked for next, and the batch that begins at the reported offset covers it.
+            offset = next;
+        }
+        else
+        {
+            // The same failure again from before a seek that did not happen: try it again.
+            Seek(partition, next);
+            return true;
+        }
+
+        var message = new TmqMessage(partition.Topic, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty)
+        {
+            Partition = partition.Partition,
+            Offset = offset,
+            Timestamp = DateTimeOffset.MinValue,
+            ReadFailure = new UnreadableMessageException(
+                string.Create(CultureInfo.InvariantCulture, $"The Kafka client could not read {partition.Topic}[{partition.Partition}]@{offset} ({failure.Error.Code}): {failure.Error.Reason}")),
+        };
+        KafkaConsumerLog.Unreadable(_logger, _name, message.Position, failure.Error.Code.ToString(), failure.Error.Reason);
+        Admit(partition, message);
+        Seek(partition, offset + 1);
+        return true;
+    }
+
+    /// <summary>One past the last offset of <paramref name="partition"/> given to the engine or parked for it; -1 before the first.</summary>
+    private long NextAccepted(PartitionState partition)
+    {
+        var next = partition.NextOffset;
+        foreach (var (parked, message) in _overflow)
+        {
+            if (ReferenceEquals(parked, partition))
+            {
+                next = message.Offset + 1;
+            }
+        }
+
+        return next;
+    }
+
+    private void Seek(PartitionState partition, long offset)
+    {
+        try
+        {
+            _consumer.Seek(new TopicPartitionOffset(partition.Topic, partition.Partition, offset));
+            _sought[partition.Partition] = offset;
+        }
+        catch (KafkaException ex)
+        {
+            _sought.Remove(partition.Partition);
+            KafkaConsumerLog.SeekFailed(_logger, _name, partition.ToString(), offset, ex.Error.Reason);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Tmq.Kafka.Tests.Fakes;
+
+namespace Tmq.Kafka.Tests.Consumer;
+
+/// <summary>A record batch the client cannot read (it says gzip; its payload is not) between readable messages.</summary>
+public sealed class KafkaConsumerUnreadableTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task UndecompressableBatch_EachOffsetIsDeadLetteredWithWhatIsKnown_AndTheMessageAfterItIsHandled()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("ledger", 1);
+        broker.CreateTopic("ledger.dlq", 1);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "ledger", [("a", "before")]);
+        var bad = await CorruptBatchWriter.AppendUndecompressableAsync(broker, "ledger", 0, records: 3);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "ledger", [("b", "after")]);
+        Assert.Equal(1, bad);
+
+        var handled = new ConcurrentQueue<string>();
+        var handler = new DelegateHandler((message, _) =>
+        {
+            handled.Enqueue($"{message.ValueAsString()}@{message.Offset}");
+            return Task.CompletedTask;
+        });
+        await using var service = await TmqKafkaService.StartAsync(broker, "ledger", "ledger-svc", handler);
+
+        using var dlq = KafkaTestClients.ReadFromStart(broker, "ledger.dlq", 1);
+        var dead = KafkaTestClients.ConsumeExactly(dlq, 3, Timeout).Select(r => r.Message).ToList();
+        await Eventually.TrueAsync(() => handled.Count == 2, Timeout, "the message after the unreadable batch was not handled");
+        await service.StopAsync();
+
+        Assert.Equal(["after@4", "before@0"], handled.Order());
+        Assert.Equal(["1", "2", "3"], dead.Select(m => Header(m, "tmq-dlq-original-offset")));
+        foreach (var letter in dead)
+        {
+            Assert.Null(letter.Key);
+            Assert.Empty(letter.Value!);
+            Assert.Equal("ledger", Header(letter, "tmq-dlq-original-topic"));
+            Assert.Equal("0", Header(letter, "tmq-dlq-original-partition"));
+            Assert.Equal("ledger-svc", Header(letter, "tmq-dlq-group"));
+            Assert.Equal(typeof(UnreadableMessageException).FullName, Header(letter, "tmq-dlq-exception-type"));
+            Assert.Contains("Local_BadCompression", Header(letter, "tmq-dlq-exception-message"), StringComparison.Ordinal);
+        }
+
+        // One dead letter per offset of the batch, none for the readable message after it.
+        Assert.Equal(3, dlq.QueryWatermarkOffsets(new TopicPartition("ledger.dlq", 0), TimeSpan.FromSeconds(10)).High.Value);
+        Assert.Equal(5, KafkaConsumerBasicsTests.CommittedTotal(broker, "ledger", "ledger-svc", 1));
+    }
+
+    [Fact]
+    public async Task UndecompressableBatch_UnderStop_HaltsThePartitionAndCommitsNothingPastIt()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("ledger", 1);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "ledger", [("a", "before")]);
+        await CorruptBatchWriter.AppendUndecompressableAsync(broker, "ledger", 0, records: 1);
+        await KafkaConsumerBasicsTests.ProduceAsync(broker, "ledger", [("b", "after")]);
+
+        var handled = new ConcurrentQueue<string>();
+        var handler = new DelegateHandler((message, _) =>
+        {
+            handled.Enqueue(message.ValueAsString());
+            return Task.CompletedTask;
+        });
+        await using var service = await TmqKafkaService.StartAsync(broker, "ledger", "ledger-svc", handler, new()
+        {
+            ["Tmq:Consumers:main:Retry:OnExhausted"] = "Stop",
+            ["Tmq:Consumers:main:Ordering"] = "Partition",
+        });
+
+        var health = service.Services.GetRequiredService<HealthCheckService>();
+        await Eventually.TrueAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Unhealthy, Timeout, "the consumer never reported unhealthy");
+        await service.StopAsync();
+
+        Assert.Equal(["before"], handled);
+        using var reader = KafkaTestClients.GroupConsumer(broker, "ledger-svc");
+        Assert.Equal(1, reader.Committed([new TopicPartition("ledger", 0)], TimeSpan.FromSeconds(10))[0].Offset.Value);
+    }
+
+    private static string Header(Message<byte[]?, byte[]?> message, string name) =>
+        Encoding.UTF8.GetString(message.Headers.GetLastBytes(name));
+}
