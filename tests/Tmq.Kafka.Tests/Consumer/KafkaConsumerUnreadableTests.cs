@@ -45,6 +45,7 @@ public sealed class KafkaConsumerUnreadableTests
             Assert.Equal("ledger", Header(letter, "tmq-dlq-original-topic"));
             Assert.Equal("0", Header(letter, "tmq-dlq-original-partition"));
             Assert.Equal("ledger-svc", Header(letter, "tmq-dlq-group"));
+            Assert.Equal("1", Header(letter, "tmq-dlq-attempts")); // not retried: the broker serves the same bytes every time
             Assert.Equal(typeof(UnreadableMessageException).FullName, Header(letter, "tmq-dlq-exception-type"));
             Assert.Contains("Local_BadCompression", Header(letter, "tmq-dlq-exception-message"), StringComparison.Ordinal);
         }
