@@ -47,6 +47,14 @@ internal sealed partial class KafkaConsumerLoop
         }
 
         var reported = at.Offset.Value;
+        var high = _consumer.GetWatermarkOffsets(new TopicPartition(partition.Topic, partition.Partition)).High.Value;
+        if (high >= 0 && reported >= high)
+        {
+            // Not an offset the partition holds: read from garbage (librdkafka 2.16 reads on inside a
+            // batch that failed its CRC and can report such offsets). Taking it would seek past everything.
+            return false;
+        }
+
         var next = NextAccepted(partition);
         long offset;
         if (next < 0 || reported >= next)

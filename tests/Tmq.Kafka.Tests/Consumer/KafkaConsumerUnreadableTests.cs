@@ -7,19 +7,24 @@ using Tmq.Kafka.Tests.Fakes;
 
 namespace Tmq.Kafka.Tests.Consumer;
 
-/// <summary>A record batch the client cannot read (it says gzip; its payload is not) between readable messages.</summary>
+/// <summary>
+/// A record batch the client cannot read between readable messages: it says gzip and its payload is
+/// not, and with a wrong CRC too a consumer with <c>check.crcs</c> refuses it before it decompresses.
+/// </summary>
 public sealed class KafkaConsumerUnreadableTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task UndecompressableBatch_EachOffsetIsDeadLetteredWithWhatIsKnown_AndTheMessageAfterItIsHandled()
+    [Theory]
+    [InlineData(false, "Local_BadCompression")]
+    [InlineData(true, "Local_BadMsg")]
+    public async Task UnreadableBatch_EachOffsetIsDeadLetteredWithWhatIsKnown_AndTheMessageAfterItIsHandled(bool badCrc, string error)
     {
         using var broker = EmbeddedKafkaBroker.Start();
         broker.CreateTopic("ledger", 1);
         broker.CreateTopic("ledger.dlq", 1);
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "ledger", [("a", "before")]);
-        var bad = await CorruptBatchWriter.AppendUndecompressableAsync(broker, "ledger", 0, records: 3);
+        var bad = await CorruptBatchWriter.AppendUndecompressableAsync(broker, "ledger", 0, records: 3, badCrc);
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "ledger", [("b", "after")]);
         Assert.Equal(1, bad);
 
@@ -29,7 +34,10 @@ public sealed class KafkaConsumerUnreadableTests
             handled.Enqueue($"{message.ValueAsString()}@{message.Offset}");
             return Task.CompletedTask;
         });
-        await using var service = await TmqKafkaService.StartAsync(broker, "ledger", "ledger-svc", handler);
+        await using var service = await TmqKafkaService.StartAsync(broker, "ledger", "ledger-svc", handler, new()
+        {
+            ["Tmq:Consumers:main:Kafka:check.crcs"] = badCrc ? "true" : "false",
+        });
 
         using var dlq = KafkaTestClients.ReadFromStart(broker, "ledger.dlq", 1);
         var dead = KafkaTestClients.ConsumeExactly(dlq, 3, Timeout).Select(r => r.Message).ToList();
@@ -47,7 +55,7 @@ public sealed class KafkaConsumerUnreadableTests
             Assert.Equal("ledger-svc", Header(letter, "tmq-dlq-group"));
             Assert.Equal("1", Header(letter, "tmq-dlq-attempts")); // not retried: the broker serves the same bytes every time
             Assert.Equal(typeof(UnreadableMessageException).FullName, Header(letter, "tmq-dlq-exception-type"));
-            Assert.Contains("Local_BadCompression", Header(letter, "tmq-dlq-exception-message"), StringComparison.Ordinal);
+            Assert.Contains(error, Header(letter, "tmq-dlq-exception-message"), StringComparison.Ordinal);
         }
 
         // One dead letter per offset of the batch, none for the readable message after it.

@@ -19,10 +19,14 @@ internal static class CorruptBatchWriter
     private const short GzipAttribute = 1;
 
     /// <summary>Appends the batch to <paramref name="topic"/>[<paramref name="partition"/>] and returns its first offset.</summary>
-    /// <remarks>The broker must lead the partition: a one-broker cluster does.</remarks>
-    public static async Task<long> AppendUndecompressableAsync(EmbeddedKafkaBroker broker, string topic, int partition, int records)
+    /// <param name="broker">The broker must lead the partition: a one-broker cluster does.</param>
+    /// <param name="topic">An existing topic.</param>
+    /// <param name="partition">Its partition.</param>
+    /// <param name="records">How many offsets the batch takes.</param>
+    /// <param name="badCrc">Write a wrong CRC too, which a consumer with <c>check.crcs=true</c> finds before it decompresses.</param>
+    public static async Task<long> AppendUndecompressableAsync(EmbeddedKafkaBroker broker, string topic, int partition, int records, bool badCrc = false)
     {
-        var batch = Batch(records, Encoding.ASCII.GetBytes("this is not a gzip stream at all, whatever the attributes say"));
+        var batch = Batch(records, Encoding.ASCII.GetBytes("this is not a gzip stream at all, whatever the attributes say"), badCrc);
         var request = new Writer();
         request.Int16(ProduceKey);
         request.Int16(ProduceVersion);
@@ -61,7 +65,7 @@ internal static class CorruptBatchWriter
         return BinaryPrimitives.ReadInt64BigEndian(response.AsSpan(at + 2));
     }
 
-    private static byte[] Batch(int records, byte[] payload)
+    private static byte[] Batch(int records, byte[] payload, bool badCrc)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var body = new Writer(); // from the attributes on: what the CRC covers
@@ -81,7 +85,7 @@ internal static class CorruptBatchWriter
         batch.Int32(4 + 1 + 4 + covered.Length); // batch length: from the leader epoch on
         batch.Int32(-1); // partition leader epoch
         batch.Bytes([2]); // magic
-        batch.Int32((int)Crc32C(covered));
+        batch.Int32((int)(Crc32C(covered) ^ (badCrc ? 1u : 0u)));
         batch.Bytes(covered);
         return batch.ToArray();
     }
