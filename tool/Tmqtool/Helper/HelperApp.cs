@@ -28,6 +28,16 @@ internal sealed class HelperApp : IHelperRunner
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan OutputDrain = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a stopped helper may take before it is killed. produce waits for the messages the
+    /// client already holds, each delivered or failed within its --timeout, so it gets that long and a
+    /// little more: killed earlier, it could not say which were delivered. A second signal kills at once.
+    /// </summary>
+    internal static TimeSpan StopGraceFor(HelperRequest request) =>
+        request.Verb == "produce" && request.Arguments["timeoutSeconds"] is { } timeout
+            ? TimeSpan.FromSeconds(Math.Max(StopGrace.TotalSeconds, timeout.GetValue<int>() + 5))
+            : StopGrace;
+
     private HelperApp()
     {
     }
@@ -207,9 +217,15 @@ internal sealed class HelperApp : IHelperRunner
         process.BeginErrorReadLine();
 
         var stopRequested = 0;
+        var forced = 0;
         void RequestStop()
         {
-            if (Interlocked.Exchange(ref stopRequested, 1) == 0)
+            if (Interlocked.Exchange(ref stopRequested, 1) != 0)
+            {
+                // A second signal while the helper stops: the user will not wait for it.
+                Volatile.Write(ref forced, 1);
+            }
+            else
             {
                 try
                 {
@@ -245,14 +261,24 @@ internal sealed class HelperApp : IHelperRunner
 
         try
         {
+            var grace = StopGraceFor(request);
+            long? stopping = null;
             while (!process.WaitForExit(200))
             {
-                if (Volatile.Read(ref stopRequested) == 1 && !process.WaitForExit(StopGrace))
+                if (Volatile.Read(ref stopRequested) == 1)
                 {
-                    error.WriteLine($"tmqtool: the Kafka helper did not stop within {StopGrace.TotalSeconds:0} s; killing it.");
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(StopGrace);
-                    return ExitCodes.UnexpectedFailure;
+                    stopping ??= Stopwatch.GetTimestamp();
+                    var gaveUp = Volatile.Read(ref forced) == 1;
+                    if (gaveUp || Stopwatch.GetElapsedTime(stopping.Value) >= grace)
+                    {
+                        var held = request.Verb == "produce" ? " Messages it still held may or may not have been delivered." : "";
+                        error.WriteLine(gaveUp
+                            ? $"tmqtool: stopped again; killing the Kafka helper.{held}"
+                            : $"tmqtool: the Kafka helper did not stop within {grace.TotalSeconds:0} s; killing it.{held}");
+                        process.Kill(entireProcessTree: true);
+                        process.WaitForExit(StopGrace);
+                        return ExitCodes.UnexpectedFailure;
+                    }
                 }
             }
 
