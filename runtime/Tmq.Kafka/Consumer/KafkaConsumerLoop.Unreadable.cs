@@ -12,10 +12,13 @@ internal sealed partial class KafkaConsumerLoop
 
     /// <summary>
     /// librdkafka could not read the data at an offset of an assigned partition: a record batch it
-    /// cannot decompress, or one that fails its CRC check (<c>check.crcs</c>). Left to itself it
-    /// either goes on with what follows (a v0/v1 message set with one bad message: the committed
-    /// position then passes a message no handler saw) or fetches the same batch again and again (a
-    /// v2 batch: the partition stalls while /healthz says all is well). Instead the offset becomes
+    /// cannot decompress, or one that fails its CRC check (<c>check.crcs</c>). Left to itself (2.16)
+    /// it goes on with what follows a v0/v1 message that fails its CRC (the committed position then
+    /// passes a message no handler saw), fetches an undecompressable batch again and again (the
+    /// partition stalls while /healthz says all is well), and reads on from a wrong place inside a v2
+    /// batch that fails its CRC, until it fetches from an offset the partition does not hold and
+    /// <c>auto.offset.reset</c> moves it (to the start: everything again; to the end: everything
+    /// skipped). Instead the offset becomes
     /// a message like any other whose handling fails for good, at once and without a retry, as the
     /// broker serves the same bytes every time: the engine dead-letters it (empty key and value; the
     /// <c>tmq-dlq-*</c> headers name its topic, partition and offset, and the exception message is
