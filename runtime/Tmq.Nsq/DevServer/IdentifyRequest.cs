@@ -1,11 +1,15 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Tmq.Nsq.DevServer;
 
 /// <summary>
 /// The body of IDENTIFY, read as Go's <c>encoding/json</c> reads nsqd's <c>identifyDataV2</c>:
 /// property names match case-insensitively, unknown ones are ignored, null leaves the default,
-/// and a value of the wrong type fails the whole body.
+/// and a value of the wrong type fails the whole body. Bytes that are not UTF-8 read as U+FFFD, as
+/// in Go; an escaped surrogate without its pair (<c>"\ud800"</c>, which Go also reads as U+FFFD)
+/// fails the body here, because .NET's reader cannot turn it into a string.
 /// </summary>
 internal sealed class IdentifyRequest
 {
@@ -38,6 +42,13 @@ internal sealed class IdentifyRequest
     /// <exception cref="JsonException">The body is not a JSON object of the expected types.</exception>
     public static IdentifyRequest Parse(ReadOnlyMemory<byte> body)
     {
+        // The reader accepts such bytes inside a string and throws InvalidOperationException only
+        // when the string is read, which would end the connection without an error frame.
+        if (!Utf8.IsValid(body.Span))
+        {
+            body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body.Span));
+        }
+
         using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
@@ -45,9 +56,16 @@ internal sealed class IdentifyRequest
         }
 
         var request = new IdentifyRequest();
-        foreach (var property in document.RootElement.EnumerateObject())
+        try
         {
-            request.Read(property.Name.ToUpperInvariant(), property.Value);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                request.Read(property.Name.ToUpperInvariant(), property.Value);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException($"IDENTIFY's body holds a string that is not text: {e.Message}", e);
         }
 
         return request;

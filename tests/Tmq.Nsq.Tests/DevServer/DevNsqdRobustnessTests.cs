@@ -61,6 +61,32 @@ public sealed class DevNsqdRobustnessTests
     }
 
     [Fact]
+    public async Task Identify_StringsThatAreNotUtf8_ReadAsReplacementCharactersAsNsqdDoes()
+    {
+        await using var nsqd = await DevNsqd.StartAsync();
+        await using var client = await RawNsqClient.ConnectAsync(nsqd.TcpEndPoint);
+        byte[] json = [.. "{\"client_id\":\"a"u8, 0xc3, 0x28, 0xff, .. "\",\""u8, 0xed, 0xa0, 0x80, .. "\":1}"u8];
+
+        await client.SendRawAsync((byte[])[.. "IDENTIFY\n"u8, 0, 0, 0, (byte)json.Length, .. json]);
+
+        await client.ExpectOkAsync();
+        await client.PublishAsync("orders", "after identify");
+    }
+
+    [Fact]
+    public async Task Identify_UnpairedSurrogateEscape_ClosesWithBadBody()
+    {
+        await using var nsqd = await DevNsqd.StartAsync();
+        await using var client = await RawNsqClient.ConnectAsync(nsqd.TcpEndPoint);
+        var json = """{"user_agent":"\ud800"}"""u8.ToArray();
+
+        await client.SendRawAsync((byte[])[.. "IDENTIFY\n"u8, 0, 0, 0, (byte)json.Length, .. json]);
+
+        Assert.Equal("E_BAD_BODY IDENTIFY failed to decode JSON body", await client.ExpectErrorAsync("E_BAD_BODY"));
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
     public async Task Mpub_MessagesLargerThanDeclaredBody_ClosesWithBadBody()
     {
         await using var nsqd = await DevNsqd.StartAsync();
