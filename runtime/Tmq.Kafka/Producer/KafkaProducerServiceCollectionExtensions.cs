@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tmq;
@@ -12,6 +13,7 @@ public static class KafkaProducerServiceCollectionExtensions
     /// <summary>
     /// Registers one shared Kafka <see cref="ITmqProducer"/>, configured from
     /// <paramref name="sectionPath"/> (validated at start-up) and then <paramref name="configure"/>.
+    /// It is built when the host starts, so that a setting librdkafka refuses fails the start.
     /// The container disposes it on shutdown, flushing messages in flight.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -37,6 +39,7 @@ public static class KafkaProducerServiceCollectionExtensions
             sp.GetService<Tmq.Telemetry.TmqMetrics>(),
             $"{sectionPath} and its Kafka section"));
         services.TryAddSingleton<ITmqProducer>(sp => sp.GetRequiredService<KafkaProducer>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaProducerStartup>());
         return services;
     }
 }

@@ -59,4 +59,26 @@ public sealed class KafkaProducerServiceCollectionExtensionsTests
         var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => host.StartAsync());
         Assert.Contains("Tmq:Producer:Compression is \"brotli\"; it must be one of None, Gzip, Snappy, Lz4, Zstd", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("security.protocol", "bogus")]
+    [InlineData("no.such.property", "1")]
+    [InlineData("message.max.bytes", "lots")]
+    public async Task AddTmqKafkaProducer_SettingLibrdkafkaRefuses_FailsAtStartNamingTheKeyAndTheSection(string key, string value)
+    {
+        // Nothing sends during the start: a producer built on first use would fail the service's
+        // first send instead, long after the deployment looked healthy.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tmq:Producer:BootstrapServers"] = "127.0.0.1:9",
+            [$"Tmq:Producer:Kafka:{key}"] = value,
+        });
+        builder.Services.AddTmqKafkaProducer();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains($"\"{key}\"", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Check Tmq:Producer and its Kafka section", ex.Message, StringComparison.Ordinal);
+    }
 }
