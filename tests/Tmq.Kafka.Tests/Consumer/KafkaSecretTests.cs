@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tmq.Kafka.Tests.Fakes;
+using Tmq.Tests.Shared;
 
 namespace Tmq.Kafka.Tests.Consumer;
 
@@ -47,12 +47,11 @@ public sealed class KafkaSecretTests
                 break;
         }
 
-        var logs = new SecretLogs();
+        var logs = new SecretLogs(Secrets);
         using var host = Build(settings, logs);
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
 
-        Assert.Empty(Leaks(ex.ToString(), logs));
-        Assert.Empty(Leaks(string.Join('\n', Flatten(ex).Select(e => e.Message)), logs));
+        Assert.Empty(logs.Leaks(ex));
     }
 
     [Fact]
@@ -65,14 +64,14 @@ public sealed class KafkaSecretTests
         settings["Tmq:Producer:Kafka:ssl.key.pem"] = null;
         settings["Tmq:Consumers:main:Kafka:debug"] = "all";
         settings["Tmq:Producer:Kafka:debug"] = "all";
-        var logs = new SecretLogs();
+        var logs = new SecretLogs(Secrets);
         using var host = Build(settings, logs);
 
         await host.StartAsync();
         await Eventually.TrueAsync(() => logs.Lines.Count(l => l.Contains("Connection refused", StringComparison.OrdinalIgnoreCase)) >= 2, TimeSpan.FromSeconds(30), "librdkafka should log the refused connections");
         await host.StopAsync();
 
-        Assert.Empty(Leaks(string.Empty, logs));
+        Assert.Empty(logs.Leaks());
         Assert.Contains(logs.Lines, l => l.Contains("sasl.password=***", StringComparison.Ordinal));
     }
 
@@ -107,52 +106,6 @@ public sealed class KafkaSecretTests
         builder.Services.AddTmqKafkaConsumer<NoOpHandler>();
         builder.Services.AddTmqKafkaProducer();
         return builder.Build();
-    }
-
-    private static IEnumerable<Exception> Flatten(Exception ex)
-    {
-        yield return ex;
-        var inner = ex is AggregateException aggregate ? aggregate.InnerExceptions : ex.InnerException is { } one ? [one] : [];
-        foreach (var child in inner.SelectMany(Flatten))
-        {
-            yield return child;
-        }
-    }
-
-    /// <summary>The lines of <paramref name="text"/> and of the logs that hold a secret.</summary>
-    private static List<string> Leaks(string text, SecretLogs logs) =>
-        text.Split('\n').Concat(logs.Lines).Where(line => Secrets.Any(s => line.Contains(s, StringComparison.Ordinal))).ToList();
-
-    /// <summary>Every log line with its exception's full text.</summary>
-    private sealed class SecretLogs : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(SecretLogs owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                owner.Lines.Enqueue($"{logLevel} {category} {eventId.Id} {formatter(state, exception)}");
-                if (exception is not null)
-                {
-                    foreach (var line in exception.ToString().Split('\n'))
-                    {
-                        owner.Lines.Enqueue(line);
-                    }
-                }
-            }
-        }
     }
 
     private sealed class NoOpHandler : IMessageHandler
