@@ -70,6 +70,17 @@ internal sealed record PackageFeed(string Source, PackageFeedKind Kind, string? 
 
         if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && !uri.IsFile)
         {
+            if (uri.UserInfo.Length > 0)
+            {
+                // The URL goes into the generated nuget.config, which the repository keeps; the
+                // message shows it without the credentials, since a terminal's output is kept too.
+                var bare = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri;
+                throw new InputException(
+                    $"{Option} {Display.Quote(bare)} was given with credentials (user:password@ before the host); they would be written into the generated nuget.config.",
+                    Rule + ", without credentials",
+                    $"pass {Option} {bare} and give NuGet the credentials outside the project: a credential provider, or packageSourceCredentials in your user NuGet.Config");
+            }
+
             return uri.Scheme is "http" or "https" && !value.Any(char.IsWhiteSpace)
                 ? new PackageFeed(uri.AbsoluteUri, PackageFeedKind.Url, null)
                 : throw InputException.Invalid(Option, value, "feed", Rule, "e.g. --feed https://nuget.example.com/v3/index.json");
