@@ -10,7 +10,7 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
     /// librdkafka consumer settings, passed through as they are (see librdkafka's CONFIGURATION.md),
     /// e.g. <c>"bootstrap.servers": "broker1:9092"</c>. Because environment variable names cannot
     /// hold dots, an underscore stands for a dot: <c>Tmq__Consumers__main__Kafka__bootstrap_servers</c>.
-    /// <c>bootstrap.servers</c> is required. The runtime owns <c>enable.auto.offset.store</c> (always
+    /// <c>bootstrap.servers</c> is required; the group is <see cref="ConsumerOptions.Group"/>, not <c>group.id</c>. The runtime owns <c>enable.auto.offset.store</c> (always
     /// false: only finished messages are stored) and <c>enable.auto.commit</c> (always true: stored
     /// positions are committed in the background, and synchronously on revoke and shutdown).
     /// Values of keys naming passwords, secrets or keys are never logged.
@@ -64,6 +64,13 @@ public sealed class KafkaConsumerOptions : ConsumerOptions, ITransportOptionsVal
                     $"{path}:Kafka:{key} is set, but group.protocol is consumer (KIP-848), where the broker decides it{instead}. Remove it: a generated service's "
                     + "appsettings.Development.json sets session.timeout.ms and heartbeat.interval.ms for the classic protocol, and an environment variable cannot unset them.");
             }
+        }
+
+        // librdkafka would join this group while the logs, metrics, health and dead letters name
+        // Group; the same value twice is harmless.
+        if (settings.TryGetValue("group.id", out var groupId) && !string.Equals(groupId, Group, StringComparison.Ordinal))
+        {
+            errors.Add($"{path}:Kafka:group.id is \"{groupId}\"; the consumer group is {path}:Group (Tmq:Service when it is not set), which the runtime's logs, metrics and dead letters name. Set Group to it and remove group.id.");
         }
 
         foreach (var owned in KafkaConsumerConfig.Owned)

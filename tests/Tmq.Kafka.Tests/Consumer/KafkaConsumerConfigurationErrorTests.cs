@@ -94,6 +94,31 @@ public sealed class KafkaConsumerConfigurationErrorTests
         Assert.Contains("the environment variable Tmq__Consumers__main__Kafka__bootstrap_servers.", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("orders-svc")]
+    public async Task Start_GroupIdInTheKafkaSection_IsRefusedNamingGroup(string? group)
+    {
+        // librdkafka would join "elsewhere" while the logs, metrics, health and dead letters name the Group.
+        var ex = await Assert.ThrowsAsync<TmqSettingsException>(() => StartAsync(new()
+        {
+            ["Tmq:Consumers:main:Group"] = group,
+            ["Tmq:Consumers:main:Kafka:group.id"] = "elsewhere",
+        }));
+
+        Assert.Contains("Tmq:Consumers:main:Kafka:group.id is \"elsewhere\"; the consumer group is Tmq:Consumers:main:Group", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_GroupIdInTheKafkaSectionSameAsGroup_Starts()
+    {
+        await StartAsync(new()
+        {
+            ["Tmq:Consumers:main:Group"] = "orders-svc",
+            ["Tmq:Consumers:main:Kafka:group_id"] = "orders-svc",
+        });
+    }
+
     [Fact]
     public async Task Start_TmqSectionWithAMisspeltSectionOrAnUnreadConsumer_NamesThem()
     {
