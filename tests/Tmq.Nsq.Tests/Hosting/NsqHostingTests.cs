@@ -39,6 +39,23 @@ public sealed class NsqHostingTests
     [InlineData("Consumers:main:Nsq:HeartbeatInterval", "00:05:00", "Tmq:Consumers:main:Nsq:HeartbeatInterval is 00:05:00")]
     [InlineData("Consumers:main:Nsq:MaxInFlihgt", "10", "Tmq:Consumers:main:Nsq:MaxInFlihgt is not a setting; the closest setting is MaxInFlight")]
     [InlineData("Producer:Nsqd:0", "nowhere", "Tmq:Producer:Nsqd holds \"nowhere\"")]
+    [InlineData("Consumers:main:Nsq:MsgTimeout", "00:00:00", "Tmq:Consumers:main:Nsq:MsgTimeout is 00:00:00; nsqd needs at least 1 second")]
+    [InlineData("Consumers:main:Nsq:ReconnectDelay", "-00:00:01", "Tmq:Consumers:main:Nsq:ReconnectDelay is -00:00:01 with MaxReconnectDelay 00:01:00; it must be positive and at most MaxReconnectDelay")]
+    [InlineData("Consumers:main:Nsq:LookupdPollInterval", "00:00:00", "Tmq:Consumers:main:Nsq:LookupdPollInterval is 00:00:00; it must be at least 1 second")]
+    [InlineData("Consumers:main:Nsq:DepthPollInterval", "-00:00:01", "Tmq:Consumers:main:Nsq:DepthPollInterval is -00:00:01; it must be 0 (off) or at least 1 second")]
+    [InlineData("Consumers:main:Nsq:MaxRequeueDelay", "-00:00:01", "Tmq:Consumers:main:Nsq:MaxRequeueDelay is -00:00:01; it must not be negative")]
+    [InlineData("Consumers:main:Nsq:MaxMessageBytes", "0", "Tmq:Consumers:main:Nsq:MaxMessageBytes is 0; it must be positive")]
+    [InlineData("Consumers:main:Nsq:ConnectionsPerNsqd", "0", "Tmq:Consumers:main:Nsq:ConnectionsPerNsqd is 0; it must be between 1 and 16")]
+    [InlineData("Consumers:main:Nsq:ConnectTimeout", "00:00:00", "Tmq:Consumers:main:Nsq:ConnectTimeout is 00:00:00; it must be positive")]
+    [InlineData("Consumers:main:Nsq:DeflateLevel", "10", "Tmq:Consumers:main:Nsq:DeflateLevel is 10; it must be between 1 and 9")]
+    [InlineData("Consumers:main:Nsq:TlsCaFile", "/no/such/ca.pem", "Tmq:Consumers:main:Nsq:TlsCaFile is \"/no/such/ca.pem\", which does not exist")]
+    [InlineData("Consumers:main:Retry:InitialDelay", "-00:00:01", "Tmq:Consumers:main:Retry:InitialDelay is -00:00:01; it must not be negative")]
+    [InlineData("Consumers:main:DeadLetter:RetryDelay", "00:00:00", "Tmq:Consumers:main:DeadLetter:RetryDelay is 00:00:00; it must be positive")]
+    [InlineData("Producer:PublishTimeout", "00:00:00", "Tmq:Producer:PublishTimeout is 00:00:00 and HttpTimeout 00:00:03; both must be positive")]
+    [InlineData("Producer:Mode", "Http", "Tmq:Producer:Http is empty, but Mode is Http")]
+    [InlineData("Producer:Mode", "Carrier", "Tmq:Producer:Mode is \"Carrier\"; it must be one of Tcp, Http")]
+    [InlineData("Producer:Http:0", "not a url", "Tmq:Producer:Http holds \"not a url\"; an nsqd HTTP address is")]
+    [InlineData("Producer:MaxMessageBytes", "0", "Tmq:Producer:MaxMessageBytes is 0; it must be positive")]
     public async Task Start_InvalidSetting_FailsNamingTheSettingAndTheRule(string key, string value, string said)
     {
         var settings = new Dictionary<string, string?>
