@@ -26,7 +26,7 @@ internal sealed record IdentifyResponse
     /// <summary>An nsqd that answers plain "OK" (no feature negotiation) gets nsqd's defaults.</summary>
     public static IdentifyResponse Defaults { get; } = new();
 
-    /// <exception cref="Protocol.NsqProtocolException">The answer is neither "OK" nor a JSON object.</exception>
+    /// <exception cref="Protocol.NsqProtocolException">The answer is neither "OK" nor a JSON object, or holds a limit of 0 or less.</exception>
     public static IdentifyResponse Parse(ReadOnlySpan<byte> data)
     {
         if (data.SequenceEqual(Protocol.NsqWire.Ok))
@@ -43,7 +43,7 @@ internal sealed record IdentifyResponse
                 throw new Protocol.NsqProtocolException($"nsqd answered IDENTIFY with JSON that is not an object: {Show(data)}.");
             }
 
-            return new IdentifyResponse
+            var response = new IdentifyResponse
             {
                 MaxRdyCount = Int(root, "max_rdy_count") ?? Defaults.MaxRdyCount,
                 MaxMsgTimeout = Milliseconds(root, "max_msg_timeout") ?? Defaults.MaxMsgTimeout,
@@ -55,10 +55,24 @@ internal sealed record IdentifyResponse
                 AuthRequired = Bool(root, "auth_required"),
                 Version = root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "unknown",
             };
+
+            // No nsqd sends these; taken as they are, a max_rdy_count below 1 left the connection
+            // subscribed and silent (RDY 0 for ever), and timeouts of 0 or less broke its timers.
+            if (response.MaxRdyCount < 1 || response.MsgTimeout <= TimeSpan.Zero || response.MaxMsgTimeout <= TimeSpan.Zero)
+            {
+                throw new Protocol.NsqProtocolException($"nsqd answered IDENTIFY with max_rdy_count {response.MaxRdyCount}, msg_timeout {response.MsgTimeout.TotalMilliseconds} ms and max_msg_timeout {response.MaxMsgTimeout.TotalMilliseconds} ms; each must be positive ({Show(data)}).");
+            }
+
+            return response;
         }
         catch (JsonException ex)
         {
             throw new Protocol.NsqProtocolException($"nsqd answered IDENTIFY with {Show(data)}, which is neither OK nor JSON.", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A string that is not text (an unpaired surrogate escape) fails only when it is read.
+            throw new Protocol.NsqProtocolException($"nsqd answered IDENTIFY with {Show(data)}, whose strings are not all text.", ex);
         }
     }
 
