@@ -37,7 +37,13 @@ internal static class KafkaTestClients
         return consumer;
     }
 
-    /// <summary>Polls until <paramref name="count"/> messages arrived or the deadline passed (then fails).</summary>
+    /// <summary>
+    /// Polls until <paramref name="count"/> messages arrived, then reads on to the end of every
+    /// assigned partition and fails if there were more: a second copy of a message expected once
+    /// (a duplicate dead letter, a send written twice) fails the test instead of going unseen.
+    /// Call it once what is expected has been written (after the send returned, or once the
+    /// position passed the dead-lettered message), so that a duplicate is already there.
+    /// </summary>
     public static List<ConsumeResult<byte[]?, byte[]?>> ConsumeExactly(IConsumer<byte[]?, byte[]?> consumer, int count, TimeSpan? timeout = null)
     {
         var results = new List<ConsumeResult<byte[]?, byte[]?>>();
@@ -51,8 +57,29 @@ internal static class KafkaTestClients
             }
         }
 
+        var extra = new List<ConsumeResult<byte[]?, byte[]?>>();
+        while (!AtEnd(consumer))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The {count} expected message(s) arrived, but the end of {string.Join(", ", consumer.Assignment)} was not reached before the deadline.");
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } result)
+            {
+                extra.Add(result);
+            }
+        }
+
+        Assert.True(
+            extra.Count == 0,
+            $"{count} message(s) expected, {count + extra.Count} arrived; more: {string.Join(", ", extra.Select(r => $"{r.TopicPartitionOffset} value '{System.Text.Encoding.UTF8.GetString(r.Message.Value ?? [])}'"))}.");
         return results;
     }
+
+    /// <summary>True when the consumer's position is at the end of every partition it is assigned.</summary>
+    private static bool AtEnd(IConsumer<byte[]?, byte[]?> consumer) => consumer.Assignment.All(partition =>
+    {
+        var marks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        var position = consumer.Position(partition);
+        return position == Offset.Unset ? marks.Low == marks.High : position.Value >= marks.High.Value;
+    });
 
     private static ConsumerConfig ConsumerConfig(EmbeddedKafkaBroker broker, string group) => new()
     {
