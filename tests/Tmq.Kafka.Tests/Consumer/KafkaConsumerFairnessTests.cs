@@ -17,9 +17,11 @@ public sealed class KafkaConsumerFairnessTests
         broker.CreateTopic("orders", 4);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hotStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new ConcurrentQueue<string>();
         var handled = new ConcurrentQueue<string>();
         var handler = new DelegateHandler(async (message, _) =>
         {
+            started.Enqueue(message.ValueAsString());
             if (message.KeyAsString() == "hot")
             {
                 hotStarted.TrySetResult();
@@ -43,11 +45,19 @@ public sealed class KafkaConsumerFairnessTests
 
             // The hot key's messages fill the buffer; fetching stops for its partition.
             await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 2012 && e.Message.Contains("fetching paused", StringComparison.Ordinal)), Timeout, "the full buffer paused nothing");
+            await Eventually.TrueAsync(() => TmqGauge.Read("tmq.consumer.buffered", "fairness") >= 100, Timeout, "the hot key's backlog never filled the buffer");
 
             await ProduceToAsync(broker, new TopicPartition("orders", 1), [("fresh", "fresh-0")]);
 
-            await Eventually.TrueAsync(() => handled.Contains("fresh-0"), Timeout, "a message of another partition waited behind the hot key's backlog");
-            Assert.DoesNotContain(handled, v => v.StartsWith("hot-", StringComparison.Ordinal));
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    // Meanwhile the hot key stays stuck: its first message runs and its backlog waits behind it.
+                    Assert.Equal(["hot-0"], started.Where(v => v.StartsWith("hot-", StringComparison.Ordinal)));
+                    return handled.Contains("fresh-0");
+                },
+                Timeout,
+                "a message of another partition waited behind the hot key's backlog");
         }
         finally
         {
@@ -68,9 +78,11 @@ public sealed class KafkaConsumerFairnessTests
         using var broker = EmbeddedKafkaBroker.Start();
         broker.CreateTopic("orders", 4);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new ConcurrentQueue<string>();
         var handled = new ConcurrentQueue<string>();
         var handler = new DelegateHandler(async (message, _) =>
         {
+            started.Enqueue(message.ValueAsString());
             if (message.KeyAsString() != "late")
             {
                 await gate.Task;
@@ -92,10 +104,20 @@ public sealed class KafkaConsumerFairnessTests
                 await ProduceToAsync(broker, new TopicPartition("orders", partition), Enumerable.Range(0, 2000).Select(i => ($"k{partition}", $"p{partition}-{i}")));
             }
 
+            await Eventually.TrueAsync(() => TmqGauge.Read("tmq.consumer.buffered", "fairness-shares") >= 100, Timeout, "the three backlogs never filled the buffer");
             await ProduceToAsync(broker, new TopicPartition("orders", 0), [("late", "late-0")]);
 
-            await Eventually.TrueAsync(() => handled.Contains("late-0"), Timeout, "a message of an idle partition waited behind the others' backlogs");
-            Assert.Single(handled);
+            string[] stuck = ["late-0", "p1-0", "p2-0", "p3-0"];
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    // Meanwhile the backlogs stay stuck: each one's first message runs, the rest wait behind it.
+                    Assert.All(started, v => Assert.Contains(v, stuck));
+                    return handled.Contains("late-0");
+                },
+                Timeout,
+                "a message of an idle partition waited behind the others' backlogs");
+            Assert.Equal(stuck, started.Order(StringComparer.Ordinal));
         }
         finally
         {
