@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Tmq.Kafka.Tests.Fakes;
 using Tmq.Telemetry;
+using Tmq.Tests.Shared;
 
 namespace Tmq.Kafka.Tests.Consumer;
 
@@ -24,6 +25,7 @@ public sealed class KafkaConsumerLiveOptionsTests
             return Task.CompletedTask;
         });
         var logs = new LogCapture();
+        using var counters = new CounterRecorder("live");
         await using var service = await TmqKafkaService.StartAsync(broker, "orders", "live", handler, logs: logs);
         await service.WaitForAssignmentAsync();
 
@@ -35,8 +37,12 @@ public sealed class KafkaConsumerLiveOptionsTests
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(0, 20).Select(i => ($"k{i}", $"v{i}")));
 
         // Not checked the instant the produce returns (nothing could have been handled yet anyway):
-        // once the consumer's lag counts the 20 messages, it has seen them on the broker and, paused, taken none.
+        // once the consumer's lag counts the 20 messages, it has seen them on the broker and, paused,
+        // fetched none. A lag of 20 alone would also show while fetched messages wait for a worker,
+        // so the consumed count says none was fetched: the poll thread counts a message before it
+        // updates the lag.
         await Eventually.TrueAsync(() => TotalLag("live") == 20, Timeout, "the paused consumer's lag never showed the 20 messages produced");
+        Assert.Equal(0, counters.Total("messaging.client.consumed.messages"));
         Assert.Empty(handled);
         var health = service.Services.GetRequiredService<HealthCheckService>();
         var paused = (await health.CheckHealthAsync()).Entries["tmq-consumer-main"];
