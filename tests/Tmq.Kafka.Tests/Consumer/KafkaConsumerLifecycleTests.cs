@@ -126,10 +126,9 @@ public sealed class KafkaConsumerLifecycleTests
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "reports", [("z", "late")]);
         await allDone.Task.WaitAsync(Timeout);
 
-        Assert.Equal(["fast-1", "fast-2", "late", "slow"], handled.Order(StringComparer.Ordinal));
-        Assert.True(
-            handled.ToList().IndexOf("late") < handled.ToList().IndexOf("slow"),
-            $"the message produced while the slow handler ran was handled only after it: {string.Join(", ", handled)}");
+        var order = handled.ToList();
+        Assert.Equal(["fast-1", "fast-2", "late", "slow"], order.Order(StringComparer.Ordinal));
+        Assert.True(order.IndexOf("late") < order.IndexOf("slow"), $"the message produced while the slow handler ran was handled only after it: {string.Join(", ", order)}");
         Assert.Equal(1, listener.Assignments);
         Assert.Equal(0, listener.Revocations + listener.Losses);
     }
