@@ -1,7 +1,7 @@
 // The reliability tests' worker: built like a generated service (a host, one consumer "main",
 // settings from the environment as Tmq__...), with a handler that appends every message it handles
 // to a file. CHAOS_BROKER (kafka or nsq) picks the transport, CHAOS_RECORD the file, CHAOS_DELAY_MS
-// how long each handling takes.
+// how long each handling takes, CHAOS_FAIL_EVERY which messages fail for good (see FailingMessages).
 using Tmq.Chaos.Worker;
 using Tmq.Kafka;
 using Tmq.Nsq;
@@ -17,6 +17,7 @@ if (broker is not ("kafka" or "nsq") || string.IsNullOrEmpty(record))
 var builder = Host.CreateApplicationBuilder(args);
 var delay = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_DELAY_MS"), out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
 builder.Services.AddSingleton(new HandledRecord(record, delay));
+builder.Services.AddSingleton(FailingMessages.FromEnvironment());
 if (broker == "kafka")
 {
     builder.Services.AddTmqKafkaConsumer<RecordingHandler>("main");

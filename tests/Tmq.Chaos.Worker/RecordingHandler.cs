@@ -8,7 +8,7 @@ namespace Tmq.Chaos.Worker;
 /// the verifier counts as a duplicate; one killed before the line loses nothing that was recorded.
 /// The value is the message's sequence number within its key.
 /// </summary>
-internal sealed class RecordingHandler(HandledRecord record) : IMessageHandler
+internal sealed class RecordingHandler(HandledRecord record, FailingMessages failing) : IMessageHandler
 {
     public async Task HandleAsync(TmqMessage message, CancellationToken cancellationToken)
     {
@@ -21,6 +21,7 @@ internal sealed class RecordingHandler(HandledRecord record) : IMessageHandler
         }
 
         record.Append($"{message.KeyAsString()} {message.ValueAsString()} {message.Attempt} {Environment.ProcessId}");
+        failing.ThrowIfChosen(message);
     }
 }
 
