@@ -61,7 +61,7 @@ public sealed class KafkaDeadLetterFaultTests(ITestOutputHelper output)
             windows.Add($"1: {FailedSoFar(rig, worker)} failed by its end, dead-letter topic empty throughout");
 
             // The second window opens mid-backlog, while dead letters are written.
-            await Until.TrueAsync(() => HandledMessages.Read(rig.Work.Record).Distinct >= rig.Messages / 2, "half the messages handled", worker);
+            await Until.TrueAsync(() => rig.Handled().Distinct >= rig.Messages / 2, "half the messages handled", worker);
             var before = rig.DeadLetters().Count;
             PushProduceErrors(rig.Broker);
             await HoldWindowAsync(rig, worker, Check, expectNoDeadLetter: false);
@@ -72,7 +72,7 @@ public sealed class KafkaDeadLetterFaultTests(ITestOutputHelper output)
                 () =>
                 {
                     Check();
-                    return HandledMessages.Read(rig.Work.Record).Distinct == rig.Messages && rig.DeadLetters().Count == failing.Count && rig.Committed().SequenceEqual(ends);
+                    return rig.Handled().Distinct == rig.Messages && rig.DeadLetters().Count == failing.Count && rig.Committed().SequenceEqual(ends);
                 },
                 "every message handled, every failure dead-lettered, every offset committed",
                 worker);
@@ -96,7 +96,7 @@ public sealed class KafkaDeadLetterFaultTests(ITestOutputHelper output)
     }
 
     private static int FailedSoFar(KafkaFaultRig rig, WorkerProcess worker) =>
-        HandledMessages.Read(rig.Work.Record).HandledBy(worker.Id).Count(static h => h.Sequence % FailEvery == 0);
+        rig.Handled().HandledBy(worker.Id).Count(static h => h.Sequence % FailEvery == 0);
 
     private static void PushProduceErrors(EmbeddedKafkaBroker broker) =>
         broker.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ProduceErrors, 200).SelectMany(static e => e)]);

@@ -18,14 +18,18 @@ internal sealed class KafkaFaultRig : IDisposable
 
     private readonly Dictionary<(string Key, int Sequence), TopicPartitionOffset> _landed = [];
     private readonly Dictionary<(string Key, int Sequence), int> _deadLetters = [];
+    private readonly Lock _snapshotGate = new();
     private IConsumer<string, string>? _deadLetterReader;
     private IConsumer<string, string>? _groupReader;
 
     private KafkaFaultRig(int brokers, int keys, int perKey)
     {
+        // One replica: the embedded broker moves no leadership when a broker goes down, so more
+        // replicas would change nothing but place the leaders at random, and a broker taken down
+        // might lead nothing. With one, partition p is led by broker 1 + p % brokers.
         Broker = EmbeddedKafkaBroker.Start(brokers);
-        Broker.CreateTopic(Topic, Partitions, replicationFactor: brokers);
-        Broker.CreateTopic(DeadLetterTopic, 1, replicationFactor: brokers);
+        Broker.CreateTopic(Topic, Partitions);
+        Broker.CreateTopic(DeadLetterTopic, 1);
         KeyNames = [.. Enumerable.Range(1, keys).Select(static k => $"k{k:D3}")];
         PerKey = perKey;
     }
@@ -115,6 +119,29 @@ internal sealed class KafkaFaultRig : IDisposable
         }
     }
 
+    /// <summary>
+    /// The worker's record as it is now, up to its last complete line: a line the worker is writing
+    /// as the record is read can be seen in part, which the verifier would misread.
+    /// </summary>
+    public HandledMessages Handled()
+    {
+        lock (_snapshotGate)
+        {
+            if (!File.Exists(Work.Record))
+            {
+                return HandledMessages.Read(Work.Record);
+            }
+
+            using var record = new FileStream(Work.Record, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var copy = new MemoryStream();
+            record.CopyTo(copy);
+            var bytes = copy.GetBuffer().AsSpan(0, (int)copy.Length);
+            var snapshot = Path.Combine(Work.Path, "snapshot.txt");
+            File.WriteAllBytes(snapshot, bytes[..(bytes.LastIndexOf((byte)'\n') + 1)]);
+            return HandledMessages.Read(snapshot);
+        }
+    }
+
     /// <summary>The messages acknowledged so far.</summary>
     public int Produced
     {
@@ -152,6 +179,36 @@ internal sealed class KafkaFaultRig : IDisposable
         }
 
         return ends;
+    }
+
+    /// <summary>The broker that leads each partition of the topic.</summary>
+    public int[] Leaders()
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Broker.BootstrapServers }).SetLogHandler(static (_, _) => { }).Build();
+        var topic = admin.GetMetadata(Topic, TimeSpan.FromSeconds(10)).Topics.Single();
+        return [.. topic.Partitions.OrderBy(static p => p.PartitionId).Select(static p => p.Leader)];
+    }
+
+    /// <summary>
+    /// For each partition, the offset of its first message not handled yet (one past the last
+    /// produced when all are): what the group may commit at most, and must reach in the end.
+    /// </summary>
+    public long[] HandledPrefix(HandledMessages handled)
+    {
+        var prefix = EndOffsets();
+        lock (_landed)
+        {
+            foreach (var missing in handled.Missing(KeyNames, PerKey))
+            {
+                var hash = missing.IndexOf('#', StringComparison.Ordinal);
+                if (_landed.TryGetValue((missing[..hash], int.Parse(missing[(hash + 1)..], CultureInfo.InvariantCulture)), out var landed))
+                {
+                    prefix[landed.Partition.Value] = Math.Min(prefix[landed.Partition.Value], landed.Offset.Value);
+                }
+            }
+        }
+
+        return prefix;
     }
 
     /// <summary>The group's committed offset of each partition (0 where nothing is committed), read from the coordinator.</summary>
@@ -211,7 +268,7 @@ internal sealed class KafkaFaultRig : IDisposable
     /// </summary>
     public HandledMessages Verify()
     {
-        var handled = HandledMessages.Read(Work.Record);
+        var handled = Handled();
         var missing = handled.Missing(KeyNames, PerKey);
         Assert.True(missing.Count == 0, $"{missing.Count} message(s) never handled: {string.Join(", ", missing.Take(20))}");
         var outOfOrder = handled.KeysOutOfOrder();
