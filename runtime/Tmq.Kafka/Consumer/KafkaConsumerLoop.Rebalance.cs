@@ -163,6 +163,10 @@ internal sealed partial class KafkaConsumerLoop
             var keep = _overflow.Where(o => !removed.Contains(o.Partition.Partition)).ToList();
             _overflow.Clear();
             keep.ForEach(_overflow.Enqueue);
+
+            // The loop waits for room only while a message is parked: with the parked messages of
+            // these partitions gone, UpdateCapacity has nothing to admit and would not clear this.
+            _full = HasParkedBesidesHogs();
         }
 
         _status.Assigned = _assigned.Count;
