@@ -7,9 +7,9 @@ namespace Tmq.Chaos.Tests;
 
 /// <summary>
 /// Kafka's promise under broker faults, injected through the embedded broker while a steady keyed
-/// load flows (100 keys, a round of one message per key every 100 ms for 15 s) to the worker, a process of
-/// its own: a broker down and up, errors on Fetch, on OffsetCommit, and on JoinGroup and Heartbeat
-/// during rebalances. Each time nothing is lost, each key's messages are first handled in the order
+/// load (100 keys, a round of one message per key every 100 ms for 10 to 15 s) flows to the worker,
+/// a process of its own: a broker down and up, errors on Fetch, on OffsetCommit, and on JoinGroup
+/// and Heartbeat during rebalances. Each time nothing is lost, each key's messages are first handled in the order
 /// they were produced, and the duplicates, faults and longest stall are printed.
 /// </summary>
 [Trait("Category", "Chaos")]
@@ -18,6 +18,12 @@ public sealed class KafkaBrokerFaultTests(ITestOutputHelper output)
     private static readonly TimeSpan RoundInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Fault = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// A worker slower than the load (about 700 messages a second against 1,000), so that a fault
+    /// finds it holding fetched messages it has not handled yet, whose offsets it must not commit.
+    /// </summary>
+    private static readonly (string, string)[] Lagging = [("CHAOS_DELAY_MS", "5"), ("Tmq__Consumers__main__Concurrency", "4")];
 
     [Fact]
     public async Task BrokerDownAndUp_EachOfThreeInTurnUnderLoad_LosesNothingAndKeepsEachKeysOrder()
@@ -136,8 +142,8 @@ public sealed class KafkaBrokerFaultTests(ITestOutputHelper output)
             ErrorCode.RebalanceInProgress, ErrorCode.IllegalGeneration, ErrorCode.UnknownMemberId,
         ];
         var commitErrors = Enumerable.Repeat(errors, 150).SelectMany(static e => e).ToArray();
-        using var rig = KafkaFaultRig.Start(brokers: 1, keys: 100, perKey: 150);
-        var settings = rig.WorkerSettings();
+        using var rig = KafkaFaultRig.Start(brokers: 1, keys: 100, perKey: 100);
+        var settings = rig.WorkerSettings(Lagging);
         var worker = WorkerProcess.Start("kafka", rig.Work.Record, settings);
         int killed;
         int successor;
@@ -203,13 +209,14 @@ public sealed class KafkaBrokerFaultTests(ITestOutputHelper output)
     {
         ErrorCode[] heartbeat = [ErrorCode.UnknownMemberId, ErrorCode.NotCoordinatorForGroup, ErrorCode.IllegalGeneration, ErrorCode.GroupCoordinatorNotAvailable, ErrorCode.RebalanceInProgress];
         ErrorCode[] join = [ErrorCode.GroupLoadInProgress, ErrorCode.NotCoordinatorForGroup, ErrorCode.GroupCoordinatorNotAvailable, ErrorCode.UnknownMemberId];
-        using var rig = KafkaFaultRig.Start(brokers: 1, keys: 100, perKey: 150);
+        using var rig = KafkaFaultRig.Start(brokers: 1, keys: 100, perKey: 100);
 
         // Short sessions: the embedded broker waits session.timeout.ms - 1 s for members to rejoin.
         var worker = WorkerProcess.Start("kafka", rig.Work.Record, rig.WorkerSettings(
+            [.. Lagging,
             ("Tmq__Consumers__main__Kafka__session.timeout.ms", "3000"),
             ("Tmq__Consumers__main__Kafka__heartbeat.interval.ms", "300"),
-            ("Logging__LogLevel__Tmq.Kafka.Consumer", "Information")));
+            ("Logging__LogLevel__Tmq.Kafka.Consumer", "Information")]));
         var intrusions = new List<string>();
         TimeSpan stall;
         try
