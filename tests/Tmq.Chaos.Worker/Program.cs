@@ -29,4 +29,6 @@ else
 
 using var host = builder.Build();
 await host.RunAsync();
-return 0;
+
+// A consumer that stopped the host on a fatal error set 1 here, as a generated service exits with it.
+return Environment.ExitCode;
