@@ -158,6 +158,12 @@ internal sealed partial class KafkaConsumerLoop
             _sought.Remove(tp.Partition.Value);
         }
 
+        if (_hogs.Count == 0)
+        {
+            // The paused gauge reads this; UpdateCapacity clears it only while a hog is left.
+            Volatile.Write(ref _hogsPaused, false);
+        }
+
         if (_overflow.Count > 0)
         {
             var keep = _overflow.Where(o => !removed.Contains(o.Partition.Partition)).ToList();
