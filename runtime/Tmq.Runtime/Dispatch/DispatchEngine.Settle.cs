@@ -123,17 +123,34 @@ internal sealed partial class DispatchEngine
         wake?.Set();
     }
 
-    /// <summary>Stop policy: the message keeps its key and its partition halts.</summary>
+    /// <summary>
+    /// Stop policy: the message keeps its key and its partition halts. Unless the partition is being
+    /// given up (a revoke, a loss, a shutdown; its handler may have failed because the drain cancelled
+    /// it): there is nothing of this consumer's to halt then, and halting would pause the partition
+    /// when it comes back. The message is left unfinished, as a retry would be, for the next reader.
+    /// </summary>
     private void Park(TmqMessage message, Exception error)
     {
         var partition = message.Owner!;
+        bool closing;
         lock (_gate)
         {
-            EndRunLocked(partition);
-            message.State = MessageState.Parked;
-            message.LastError = error;
-            partition.Stopped = true;
-            HasStoppedPartitions = true;
+            closing = partition.Closing;
+            if (!closing)
+            {
+                EndRunLocked(partition);
+                message.State = MessageState.Parked;
+                message.LastError = error;
+                partition.Stopped = true;
+                HasStoppedPartitions = true;
+            }
+        }
+
+        if (closing)
+        {
+            Log.StopOnClosingPartition(_logger, error, _name, message.Position, message.Attempt);
+            Abandon(message);
+            return;
         }
 
         CountOutcome(OutcomeValues.Stopped);

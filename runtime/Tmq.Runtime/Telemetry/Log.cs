@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Critical, "Consumer {Consumer}: {Topic}[{Partition}]@{Offset} failed after {Attempt} attempt(s) and the policy is Stop: partition {Partition} is halted and nothing after this offset will be handled or committed until the service restarts.")]
     public static partial void PartitionStopped(ILogger logger, Exception exception, string consumer, string topic, int partition, long offset, int attempt);
 
+    [LoggerMessage(1016, LogLevel.Error, "Consumer {Consumer}: {Message} failed after {Attempt} attempt(s) and the policy is Stop, but its partition is being given up (revoke, loss or shutdown): nothing is halted, and the message stays uncommitted, so whoever reads the partition next handles it again.")]
+    public static partial void StopOnClosingPartition(ILogger logger, Exception exception, string consumer, string message, int attempt);
+
     [LoggerMessage(1005, LogLevel.Warning, "Consumer {Consumer}: {Count} handler call(s) still running after the drain timeout of {Timeout}; cancelling them. Their messages will be redelivered.")]
     public static partial void DrainTimedOut(ILogger logger, string consumer, int count, TimeSpan timeout);
 

@@ -78,6 +78,89 @@ public sealed class StaleWorkTests
         }
     }
 
+    [Fact]
+    public async Task Revoke_UnderStopPolicyTheLastAttemptFailsAfterTheDrainCancelledIt_HaltsNothingAndTheNextAssignmentHandlesIt()
+    {
+        // A handler that turns cancellation into its own error (say, a client closed under it) on
+        // its last attempt. Its partition is gone: the Stop policy has nothing to halt, and the
+        // message is left for the partition's next owner, here this consumer again.
+        var time = new TimerAwareTimeProvider();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var handler = new DelegateHandler(async (message, token) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                started.SetResult();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new InvalidOperationException("the connection was closed");
+                }
+            }
+        });
+        var options = new ConsumerOptions
+        {
+            Topic = "orders",
+            RevokeDrainTimeout = DrainTimeout,
+            Retry = new RetryOptions { MaxAttempts = 1, OnExhausted = ExhaustedPolicy.Stop },
+        };
+        await using var consumer = new InMemoryConsumer(handler, options, time, partitions: 1);
+
+        await consumer.PublishAsync("a", "order");
+        await started.Task.WaitAsync(TestTimeout.Default);
+        var timers = time.TimersCreated;
+        var revoke = consumer.RevokeAsync(0);
+        await time.WaitForTimersAsync(timers + 1);
+        time.Advance(DrainTimeout);
+        await revoke.WaitAsync(TestTimeout.Default);
+
+        Assert.False(consumer.HasStoppedPartitions, "a partition this consumer no longer holds was halted");
+        Assert.Equal(0, consumer.CommittedOffsets()[0]);
+
+        consumer.Assign(0);
+        await consumer.PublishAsync("a", "order");
+        await consumer.WaitForIdleAsync(TestTimeout.Default);
+
+        Assert.Single(consumer.Handled);
+        Assert.False(consumer.HasStoppedPartitions);
+        Assert.Equal(1, consumer.CommittedOffsets()[0]);
+    }
+
+    [Fact]
+    public async Task Revoke_UnderStopPolicyTheLastAttemptFailsDuringTheDrain_HaltsNothingAndLeavesTheMessageUncommitted()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler(async (_, _) =>
+        {
+            started.TrySetResult();
+            await gate.Task;
+            throw new InvalidOperationException("poison");
+        });
+        var options = new ConsumerOptions
+        {
+            Topic = "orders",
+            RevokeDrainTimeout = TimeSpan.FromSeconds(30),
+            Retry = new RetryOptions { MaxAttempts = 1, OnExhausted = ExhaustedPolicy.Stop },
+        };
+        await using var consumer = new InMemoryConsumer(handler, options, partitions: 1);
+
+        await consumer.PublishAsync("a", "poison");
+        await started.Task.WaitAsync(TestTimeout.Default);
+        var revoke = consumer.RevokeAsync(0);
+        gate.SetResult();
+        await revoke.WaitAsync(TestTimeout.Default);
+
+        // The next owner meets the message and applies the policy itself; this consumer is not halted.
+        Assert.False(consumer.HasStoppedPartitions);
+        Assert.Equal(0, consumer.CommittedOffsets()[0]);
+        Assert.Empty(consumer.DeadLetters);
+    }
+
     /// <summary>Revokes partition 0 and lets the drain time out and give up on the handler that ignores its cancellation.</summary>
     private static async Task RevokeGivingUpOnTheStaleHandlerAsync(InMemoryConsumer consumer, TimerAwareTimeProvider time)
     {
