@@ -76,6 +76,52 @@ public sealed class KafkaConsumerLossTests
     }
 
     [Fact]
+    public async Task Lost_UnderStopPolicyTheCancelledHandlerFailsItsLastAttempt_ThePartitionComingBackIsReadAgainAndHealthStaysHealthy()
+    {
+        // A handler that turns its cancellation into an error of its own, on its last attempt under
+        // the Stop policy: the loss cancelled it, so there is nothing to halt, and the partition,
+        // back with this member, is read again from the uncommitted message.
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("lost-stop", 1);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new ConcurrentQueue<string>();
+        var calls = 0;
+        var handler = new DelegateHandler(async (message, token) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                started.SetResult();
+                try
+                {
+                    await Task.Delay(System.Threading.Timeout.Infinite, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new InvalidOperationException("the connection was closed");
+                }
+            }
+
+            handled.Enqueue(message.ValueAsString());
+        });
+        await using var service = await TmqKafkaService.StartAsync(broker, "lost-stop", "lost-stop-svc", handler, new()
+        {
+            ["Tmq:Consumers:main:Retry:MaxAttempts"] = "1",
+            ["Tmq:Consumers:main:Retry:OnExhausted"] = "Stop",
+        });
+        await ProduceAsync(broker, "lost-stop", 0, ("a", "order"));
+        await started.Task.WaitAsync(Timeout);
+
+        broker.PushRequestErrors(KafkaApiKey.Heartbeat, ErrorCode.UnknownMemberId);
+        await Eventually.TrueAsync(() => handled.Contains("order"), Timeout, "the partition, back with this member, was not read again");
+
+        var health = service.Services.GetRequiredService<HealthCheckService>();
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
+        await service.StopAsync();
+        using var reader = KafkaTestClients.GroupConsumer(broker, "lost-stop-svc");
+        Assert.Equal(1, reader.Committed([new TopicPartition("lost-stop", 0)], TimeSpan.FromSeconds(10))[0].Offset.Value);
+    }
+
+    [Fact]
     public async Task Fatal_ConsumerFencedByTheCoordinator_HealthTurnsUnhealthyAndTheHostStopsWithExitCode1()
     {
         using var broker = EmbeddedKafkaBroker.Start();
