@@ -47,7 +47,7 @@ public sealed class KafkaConsumerLossTests
 
             // The partition comes back to this member, which reads again from what was committed:
             // nothing past the stale message, so b1 (behind it) is handled again.
-            await Eventually.TrueAsync(() => handler.Count("b1") == 2, Timeout, "b1 was not redelivered after the partition came back");
+            await Eventually.TrueAsync(() => handler.Count("b1") >= 2, Timeout, "b1 was not redelivered after the partition came back");
 
             // A barrier (a message on the other partition, handled and committed): every position of
             // the new assignment is stored and committed by now, partition 0's at 0.
@@ -186,7 +186,7 @@ public sealed class KafkaConsumerLossTests
         Assert.True(logs.Has(2010), "the listener's exception was not logged");
 
         broker.PushRequestErrors(KafkaApiKey.Heartbeat, ErrorCode.UnknownMemberId);
-        await Eventually.TrueAsync(() => Volatile.Read(ref listener.Losses) == 1 && Volatile.Read(ref listener.Assignments) >= 2, Timeout, "the partition was not lost and assigned again");
+        await Eventually.TrueAsync(() => Volatile.Read(ref listener.Losses) >= 1 && Volatile.Read(ref listener.Assignments) >= 2, Timeout, "the partition was not lost and assigned again");
         await ProduceAsync(broker, "listener", 0, ("a", "after"));
         await Eventually.TrueAsync(() => handled.Contains("after"), Timeout, "nothing was handled after OnLostAsync threw");
 
