@@ -30,7 +30,10 @@ internal sealed class HandledMessages
     /// <summary>The worker processes that handled something.</summary>
     public int Processes => _lines.Select(static l => l.Process).Distinct().Count();
 
-    /// <summary>Reads the record as it is now; a process writes whole lines, so every line is complete.</summary>
+    /// <summary>
+    /// Reads the record as it is now. A process writes each line whole, but a read can meet a write
+    /// half done: the last line counts only once its newline is there.
+    /// </summary>
     public static HandledMessages Read(string path)
     {
         var handled = new HandledMessages();
@@ -39,10 +42,20 @@ internal sealed class HandledMessages
             return handled;
         }
 
-        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-        while (reader.ReadLine() is { } line)
+        string text;
+        using (var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
         {
-            var parts = line.Split(' ');
+            text = reader.ReadToEnd();
+        }
+
+        foreach (var line in text.AsSpan(0, text.LastIndexOf('\n') + 1).EnumerateLines())
+        {
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            var parts = line.ToString().Split(' ');
             handled._lines.Add((parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture)));
         }
 
@@ -58,6 +71,27 @@ internal sealed class HandledMessages
 
     /// <summary>The messages one worker process handled.</summary>
     public IEnumerable<(string Key, int Sequence)> HandledBy(int process) => _lines.Where(l => l.Process == process).Select(static l => (l.Key, l.Sequence));
+
+    /// <summary>
+    /// The duplicates (handlings beyond the first of their message) counted by the process that
+    /// handled the message first: what that process handled and did not commit before it was
+    /// killed, stopped, or lost the partition to a rebalance.
+    /// </summary>
+    public IReadOnlyDictionary<int, int> DuplicatesByFirstHandler()
+    {
+        var first = new Dictionary<(string, int), int>();
+        var duplicates = new Dictionary<int, int>();
+        foreach (var line in _lines)
+        {
+            if (!first.TryAdd((line.Key, line.Sequence), line.Process))
+            {
+                var process = first[(line.Key, line.Sequence)];
+                duplicates[process] = duplicates.GetValueOrDefault(process) + 1;
+            }
+        }
+
+        return duplicates;
+    }
 
     /// <summary>Keys whose messages were first handled out of production order.</summary>
     public IReadOnlyList<string> KeysOutOfOrder()
