@@ -9,7 +9,7 @@ namespace Tmq.Chaos.Tests;
 /// </summary>
 internal sealed class HandledMessages
 {
-    private readonly List<(string Key, int Sequence, int Attempt, int Process)> _lines = [];
+    private readonly List<(string Key, int Sequence, int Attempt, int Process, long At)> _lines = [];
 
     private HandledMessages()
     {
@@ -48,15 +48,11 @@ internal sealed class HandledMessages
             text = reader.ReadToEnd();
         }
 
-        foreach (var line in text.AsSpan(0, text.LastIndexOf('\n') + 1).EnumerateLines())
+        // The record is ASCII: a line's position in the text is its byte offset in the file.
+        for (var at = 0; text.IndexOf('\n', at) is var end and >= 0; at = end + 1)
         {
-            if (line.IsEmpty)
-            {
-                continue;
-            }
-
-            var parts = line.ToString().Split(' ');
-            handled._lines.Add((parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture)));
+            var parts = text[at..end].Split(' ');
+            handled._lines.Add((parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture), at));
         }
 
         return handled;
@@ -73,24 +69,21 @@ internal sealed class HandledMessages
     public IEnumerable<(string Key, int Sequence)> HandledBy(int process) => _lines.Where(l => l.Process == process).Select(static l => (l.Key, l.Sequence));
 
     /// <summary>
-    /// The duplicates (handlings beyond the first of their message) counted by the process that
-    /// handled the message first: what that process handled and did not commit before it was
-    /// killed, stopped, or lost the partition to a rebalance.
+    /// The duplicates (handlings beyond the first of their message), each with the process that
+    /// handled the message first and where in the record (byte offset) the duplicate was written:
+    /// compared with the record's length when that process was signalled, it says whether the
+    /// message came again because of the signal or while the process still ran (a rebalance).
     /// </summary>
-    public IReadOnlyDictionary<int, int> DuplicatesByFirstHandler()
+    public IEnumerable<(int FirstHandler, long At)> DuplicateHandlings()
     {
         var first = new Dictionary<(string, int), int>();
-        var duplicates = new Dictionary<int, int>();
         foreach (var line in _lines)
         {
             if (!first.TryAdd((line.Key, line.Sequence), line.Process))
             {
-                var process = first[(line.Key, line.Sequence)];
-                duplicates[process] = duplicates.GetValueOrDefault(process) + 1;
+                yield return (first[(line.Key, line.Sequence)], line.At);
             }
         }
-
-        return duplicates;
     }
 
     /// <summary>Keys whose messages were first handled out of production order.</summary>
