@@ -36,6 +36,8 @@ public sealed class KafkaRebalanceStormTests(ITestOutputHelper output)
     /// is a margin for a loaded machine. A consumer that hangs in a rebalance breaks it.
     /// </summary>
     private static readonly TimeSpan StallLimit = (2 * SessionTimeout) + TimeSpan.FromSeconds(10);
+    /// <summary>After the storm: how long nothing may be handled before the drain is over (three session timeouts).</summary>
+    private static readonly TimeSpan DrainQuiet = 3 * SessionTimeout;
     private static readonly List<string> KeyNames = [.. Enumerable.Range(1, Keys).Select(static k => $"k{k:D3}")];
 
     [Theory]
@@ -89,9 +91,24 @@ public sealed class KafkaRebalanceStormTests(ITestOutputHelper output)
         storm.Note($"storm over: {rounds} rounds produced, {storm.Running} worker(s) running");
         var messages = Keys * rounds;
 
-        // The drain: the workers left running handle what is left, and those stopping finish.
+        // The drain: the workers left running handle what is left, and those stopping finish. It
+        // ends when every message was handled, or when nothing more was handled for DrainQuiet (the
+        // assertions below then say what is missing).
+        var drained = Stopwatch.StartNew();
+        var quiet = Stopwatch.StartNew();
+        var handledSoFar = 0;
         await Until.TrueAsync(
-            () => Task.FromResult(HandledMessages.Read(work.Record).Distinct == messages),
+            () =>
+            {
+                var now = HandledMessages.Read(work.Record);
+                if (now.Handlings > handledSoFar)
+                {
+                    handledSoFar = now.Handlings;
+                    quiet.Restart();
+                }
+
+                return Task.FromResult(now.Distinct == messages || quiet.Elapsed > DrainQuiet);
+            },
             $"every one of the {messages} messages handled",
             () =>
             {
@@ -101,6 +118,7 @@ public sealed class KafkaRebalanceStormTests(ITestOutputHelper output)
             () => $"{storm.Events}\n{storm.Output}",
             TimeSpan.FromSeconds(90),
             TimeSpan.FromMilliseconds(250));
+        storm.Note($"drained in {drained.Elapsed.TotalSeconds:F1} s");
         await storm.StopAllAsync();
         Assert.True(storm.Failure is null, $"{storm.Failure}\n{storm.Events}");
 
