@@ -1,33 +1,53 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Tmq.Chaos.Tests;
 
 /// <summary>
-/// Measures the longest interval in which the record did not grow (nothing was handled), from the
-/// first handling until cancelled, by looking at the record's length every 100 ms.
+/// Measures, from the start until cancelled, the longest interval in which nothing was handled at
+/// all, and the longest in which one key's handling did not advance (no message of it handled for
+/// the first time), by reading what the record gained every 100 ms. The producer writes every key
+/// every round, so a key that does not advance is held up (its partition waits for a dead member,
+/// a rebalance, or a stuck consumer), not idle. The first workers' start counts.
 /// </summary>
 internal static class StallWatch
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    public static async Task<(TimeSpan Longest, TimeSpan EndedAt)> RunAsync(string record, Stopwatch clock, CancellationToken stop)
+    public static async Task<Stalls> RunAsync(string record, Stopwatch clock, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(Interval);
-        var length = 0L;
-        TimeSpan? grew = null;
-        var longest = TimeSpan.Zero;
-        var endedAt = TimeSpan.Zero;
+        var start = clock.Elapsed;
+        var any = new Stall(start);
+        var keys = new Dictionary<string, (int Sequence, Stall Stall)>();
+        var tail = new StringBuilder();
+        FileStream? file = null;
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
                 var now = clock.Elapsed;
-                var current = File.Exists(record) ? new FileInfo(record).Length : 0;
-                if (current > length)
+                if (file is null && File.Exists(record))
                 {
-                    Longer(now);
-                    length = current;
-                    grew = now;
+                    file = new FileStream(record, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                }
+
+                if (file is null || !ReadNew(file, tail, out var lines))
+                {
+                    continue;
+                }
+
+                any.Advance(now);
+                foreach (var line in lines)
+                {
+                    var parts = line.Split(' ');
+                    var sequence = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                    var known = keys.TryGetValue(parts[0], out var key) ? key : (Sequence: 0, Stall: new Stall(start));
+                    if (sequence > known.Sequence)
+                    {
+                        known.Stall.Advance(now);
+                        keys[parts[0]] = (sequence, known.Stall);
+                    }
                 }
             }
         }
@@ -35,18 +55,73 @@ internal static class StallWatch
         {
             // The storm is over.
         }
+        finally
+        {
+            file?.Dispose();
+        }
 
         // A stall still going on when the storm ended counts too.
-        Longer(clock.Elapsed);
-        return (longest, endedAt);
-
-        void Longer(TimeSpan now)
+        var end = clock.Elapsed;
+        any.Advance(end);
+        var longestKey = ("none", new Stall(start));
+        foreach (var (name, (_, stall)) in keys)
         {
-            if (grew is { } since && now - since > longest)
+            stall.Advance(end);
+            if (stall.Longest > longestKey.Item2.Longest)
             {
-                longest = now - since;
-                endedAt = now;
+                longestKey = (name, stall);
             }
+        }
+
+        return new Stalls(any.Longest, any.EndedAt, longestKey.Item1, longestKey.Item2.Longest, longestKey.Item2.EndedAt);
+    }
+
+    /// <summary>Appends what the record gained to <paramref name="tail"/> and returns its complete lines.</summary>
+    private static bool ReadNew(FileStream file, StringBuilder tail, out List<string> lines)
+    {
+        lines = [];
+        var buffer = new byte[64 * 1024];
+        int read;
+        var any = false;
+        while ((read = file.Read(buffer)) > 0)
+        {
+            tail.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            any = true;
+        }
+
+        var text = tail.ToString();
+        var complete = text.LastIndexOf('\n');
+        if (complete < 0)
+        {
+            return any;
+        }
+
+        lines.AddRange(text[..complete].Split('\n'));
+        tail.Clear().Append(text[(complete + 1)..]);
+        return any;
+    }
+
+    /// <summary>The longest interval between two advances, and when it ended.</summary>
+    private sealed class Stall(TimeSpan since)
+    {
+        private TimeSpan _last = since;
+
+        public TimeSpan Longest { get; private set; }
+
+        public TimeSpan EndedAt { get; private set; }
+
+        public void Advance(TimeSpan now)
+        {
+            if (now - _last > Longest)
+            {
+                Longest = now - _last;
+                EndedAt = now;
+            }
+
+            _last = now;
         }
     }
 }
+
+/// <summary>The longest stalls: of all handling, and of one key's (named).</summary>
+internal sealed record Stalls(TimeSpan Longest, TimeSpan EndedAt, string Key, TimeSpan LongestForKey, TimeSpan KeyEndedAt);
