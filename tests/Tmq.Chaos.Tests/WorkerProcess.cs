@@ -25,6 +25,9 @@ internal sealed class WorkerProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>When it exited (local time, as <see cref="Process.ExitTime"/>).</summary>
+    public DateTime ExitTime => _process.ExitTime;
+
     /// <summary>What it printed so far, for failure messages.</summary>
     public string Output
     {

@@ -19,13 +19,14 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
     private static readonly TimeSpan GracefulStopLimit = TimeSpan.FromSeconds(30);
 
     private readonly WorkerProcess?[] _slots = new WorkerProcess?[Slots];
-    private readonly List<(WorkerProcess Worker, TimeSpan Since)> _stopping = [];
+    private readonly List<(WorkerProcess Worker, TimeSpan Since, DateTime SignalledAt)> _stopping = [];
     private readonly List<WorkerProcess> _all = [];
 
     // Each signalled worker: how, and the record's length at that moment (what it had handled by then).
     private readonly Dictionary<int, (string Signal, long RecordLength)> _signalled = [];
     private readonly StringBuilder _events = new();
     private readonly List<string> _failures = [];
+    private readonly HashSet<int> _traced = [];
 
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
@@ -92,7 +93,7 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
         else
         {
             await worker.TerminateAsync();
-            _stopping.Add((worker, Clock.Elapsed));
+            _stopping.Add((worker, Clock.Elapsed, DateTime.Now));
             Terms++;
         }
 
@@ -111,12 +112,19 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
             }
         }
 
-        foreach (var (worker, since) in _stopping.ToList())
+        foreach (var (worker, since, signalledAt) in _stopping.ToList())
         {
             if (worker.HasExited)
             {
                 _stopping.RemoveAll(s => s.Worker == worker);
-                Note($"pid {worker.Id} stopped ({worker.ExitCode}) {(Clock.Elapsed - since).TotalSeconds:F1} s after SIGTERM");
+                var took = worker.ExitTime - signalledAt;
+                Note($"pid {worker.Id} stopped ({worker.ExitCode}) {took.TotalSeconds:F1} s after SIGTERM");
+                if (took >= GracefulStopLimit)
+                {
+                    // The host's own shutdown timeout (30 s) let it exit: its consumer did not stop.
+                    _failures.Add($"worker {worker.Id} took {took.TotalSeconds:F1} s to stop after SIGTERM:\n{worker.Output}");
+                }
+
                 // 143 is SIGTERM's default action: the signal came before the host set up its
                 // handler, which it does before any consumer starts, so the worker held nothing.
                 if (worker.ExitCode == 143 && !HandledMessages.Read(record).HandledBy(worker.Id).Any())
@@ -133,6 +141,11 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
                 _stopping.RemoveAll(s => s.Worker == worker);
                 _failures.Add($"worker {worker.Id} did not stop within {GracefulStopLimit.TotalSeconds} s of SIGTERM:\n{worker.Output}");
             }
+            else if (Clock.Elapsed - since > GracefulStopLimit / 2 && _traced.Add(worker.Id))
+            {
+                // Well past a normal stop (drain, commit and leave take seconds), before the host gives up.
+                Backtrace(worker);
+            }
         }
     }
 
@@ -145,13 +158,13 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
             {
                 _signalled[worker.Id] = (Stopped, RecordLength());
                 await worker.TerminateAsync();
-                _stopping.Add((worker, Clock.Elapsed));
+                _stopping.Add((worker, Clock.Elapsed, DateTime.Now));
                 _slots[slot] = null;
                 Note($"{Stopped} after the drain, slot {slot}: pid {worker.Id}");
             }
         }
 
-        foreach (var (worker, since) in _stopping.ToList())
+        foreach (var (worker, since, _) in _stopping.ToList())
         {
             var left = GracefulStopLimit - (Clock.Elapsed - since);
             try
@@ -186,6 +199,25 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
 
     /// <summary>How many messages each worker handled, in the order they were started.</summary>
     public string DescribeHandlings(HandledMessages handled) => string.Join(", ", _all.Select(w => $"{w.Id} {handled.HandledBy(w.Id).Count()}"));
+
+    /// <summary>With CHAOS_LOGS, the native stacks of a worker that hangs (gdb), to see where it waits.</summary>
+    private static void Backtrace(WorkerProcess worker)
+    {
+        var logs = Environment.GetEnvironmentVariable("CHAOS_LOGS");
+        if (string.IsNullOrEmpty(logs))
+        {
+            return;
+        }
+
+        var gdb = Process.Start(new ProcessStartInfo("gdb", ["-p", worker.Id.ToString(CultureInfo.InvariantCulture), "-batch", "-ex", "thread apply all bt"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stacks = gdb.StandardOutput.ReadToEnd();
+        gdb.WaitForExit();
+        File.WriteAllText(Path.Combine(logs, $"{worker.Id}.stacks.txt"), stacks);
+    }
 
     private long RecordLength() => File.Exists(record) ? new FileInfo(record).Length : 0;
 
