@@ -22,7 +22,10 @@ namespace Tmq.Kafka;
 /// <item>Classic consumer groups: a new group waits <see cref="EmbeddedKafkaBrokerOptions.GroupInitialRebalanceDelay"/>
 /// before its first assignment, and every later rebalance waits <c>session.timeout.ms</c> − 1 s
 /// for members to rejoin; commits are refused (REBALANCE_IN_PROGRESS) meanwhile. Tests should
-/// give consumers a short <c>session.timeout.ms</c> (e.g. 6000) and <c>heartbeat.interval.ms</c>.</item>
+/// give consumers a short <c>session.timeout.ms</c> (e.g. 6000) and <c>heartbeat.interval.ms</c>.
+/// The leader is elected among all members, those that did not rejoin included: a killed member
+/// can be elected until its session times out, and then no assignment comes (a group whose members
+/// come and go every second or two may not complete a rebalance for as long as that goes on).</item>
 /// <item>KIP-848 consumer groups (<c>group.protocol=consumer</c>): the broker sets the session timeout and
 /// heartbeat interval, so tests that kill members set <see cref="EmbeddedKafkaBrokerOptions.ConsumerGroupSessionTimeout"/>
 /// and <see cref="EmbeddedKafkaBrokerOptions.ConsumerGroupHeartbeatInterval"/> short instead.</item>
