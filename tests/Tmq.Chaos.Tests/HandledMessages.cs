@@ -9,7 +9,7 @@ namespace Tmq.Chaos.Tests;
 /// </summary>
 internal sealed class HandledMessages
 {
-    private readonly List<(string Key, int Sequence, int Attempt, int Process)> _lines = [];
+    private readonly List<(string Key, int Sequence, int Attempt, int Process, long At)> _lines = [];
 
     private HandledMessages()
     {
@@ -30,7 +30,10 @@ internal sealed class HandledMessages
     /// <summary>The worker processes that handled something.</summary>
     public int Processes => _lines.Select(static l => l.Process).Distinct().Count();
 
-    /// <summary>Reads the record as it is now; a process writes whole lines, so every line is complete.</summary>
+    /// <summary>
+    /// Reads the record as it is now. A process writes each line whole, but a read can meet a write
+    /// half done: the last line counts only once its newline is there.
+    /// </summary>
     public static HandledMessages Read(string path)
     {
         var handled = new HandledMessages();
@@ -39,11 +42,17 @@ internal sealed class HandledMessages
             return handled;
         }
 
-        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-        while (reader.ReadLine() is { } line)
+        string text;
+        using (var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
         {
-            var parts = line.Split(' ');
-            handled._lines.Add((parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture)));
+            text = reader.ReadToEnd();
+        }
+
+        // The record is ASCII: a line's position in the text is its byte offset in the file.
+        for (var at = 0; text.IndexOf('\n', at) is var end and >= 0; at = end + 1)
+        {
+            var parts = text[at..end].Split(' ');
+            handled._lines.Add((parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture), at));
         }
 
         return handled;
@@ -58,6 +67,24 @@ internal sealed class HandledMessages
 
     /// <summary>The messages one worker process handled.</summary>
     public IEnumerable<(string Key, int Sequence)> HandledBy(int process) => _lines.Where(l => l.Process == process).Select(static l => (l.Key, l.Sequence));
+
+    /// <summary>
+    /// The duplicates (handlings beyond the first of their message), each with the process that
+    /// handled the message first and where in the record (byte offset) the duplicate was written:
+    /// compared with the record's length when that process was signalled, it says whether the
+    /// message came again because of the signal or while the process still ran (a rebalance).
+    /// </summary>
+    public IEnumerable<(int FirstHandler, long At)> DuplicateHandlings()
+    {
+        var first = new Dictionary<(string, int), int>();
+        foreach (var line in _lines)
+        {
+            if (!first.TryAdd((line.Key, line.Sequence), line.Process))
+            {
+                yield return (first[(line.Key, line.Sequence)], line.At);
+            }
+        }
+    }
 
     /// <summary>Keys whose messages were first handled out of production order.</summary>
     public IReadOnlyList<string> KeysOutOfOrder()

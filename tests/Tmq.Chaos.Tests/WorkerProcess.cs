@@ -25,6 +25,9 @@ internal sealed class WorkerProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>When it exited (local time, as <see cref="Process.ExitTime"/>).</summary>
+    public DateTime ExitTime => _process.ExitTime;
+
     /// <summary>What it printed so far, for failure messages.</summary>
     public string Output
     {
@@ -68,11 +71,20 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>SIGTERM, then waits for the graceful stop within <paramref name="limit"/>.</summary>
     public async Task StopAsync(TimeSpan limit)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await TerminateAsync();
+        await WaitForExitAsync(limit);
+    }
 
+    /// <summary>SIGTERM without waiting: the graceful stop goes on while the caller does other things.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to exit; throws <see cref="OperationCanceledException"/> after <paramref name="limit"/>.</summary>
+    public async Task WaitForExitAsync(TimeSpan limit)
+    {
         using var exited = new CancellationTokenSource(limit);
         await _process.WaitForExitAsync(exited.Token);
     }
@@ -93,7 +105,8 @@ internal sealed class WorkerProcess : IDisposable
         {
             lock (_output)
             {
-                _output.Add(line);
+                // When the test received it: the worker's log lines carry no time of their own.
+                _output.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
             }
         }
     }

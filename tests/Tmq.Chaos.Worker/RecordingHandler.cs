@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmq;
 
 namespace Tmq.Chaos.Worker;
@@ -25,25 +26,59 @@ internal sealed class RecordingHandler(HandledRecord record, FailingMessages fai
     }
 }
 
-/// <summary>The file of handled messages, appended a whole line per write so that a kill never leaves half a line.</summary>
-internal sealed class HandledRecord(string path, TimeSpan delay) : IDisposable
+/// <summary>
+/// The file of handled messages, which several worker processes append to at once (the rebalance
+/// storm runs four). Each line is one write(2) on a descriptor opened with O_APPEND, so the kernel
+/// puts it at the end of the file whoever else writes, and a kill never leaves half a line.
+/// </summary>
+/// <remarks>
+/// Not a <see cref="FileStream"/> in <see cref="FileMode.Append"/>: on Linux it writes at a position of
+/// its own (pwrite), so processes appending together overwrite each other's lines.
+/// </remarks>
+internal sealed partial class HandledRecord : IDisposable
 {
-    /// <summary>How long each handling takes before it is recorded (CHAOS_DELAY_MS).</summary>
-    public TimeSpan Delay { get; } = delay;
+    private const int WriteOnly = 0x1;
+    private const int Create = 0x40;
+    private const int AppendOnly = 0x400;
+    private const int ReadWriteForOwner = 0x180;
 
-    private readonly FileStream _file = new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+    private readonly int _descriptor;
     private readonly Lock _gate = new();
+
+    public HandledRecord(string path, TimeSpan delay)
+    {
+        Delay = delay;
+        _descriptor = Open(path, WriteOnly | Create | AppendOnly, ReadWriteForOwner);
+        if (_descriptor < 0)
+        {
+            throw new IOException($"Could not open the record {path} for appending (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
+
+    /// <summary>How long each handling takes before it is recorded (CHAOS_DELAY_MS).</summary>
+    public TimeSpan Delay { get; }
 
     public void Append(string line)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
         lock (_gate)
         {
-            // One write, flushed to the operating system: it survives a SIGKILL of this process.
-            _file.Write(bytes);
-            _file.Flush();
+            // A regular file takes the whole line in one write (or fails): it survives a SIGKILL of this process.
+            if (Write(_descriptor, bytes, bytes.Length) != bytes.Length)
+            {
+                throw new IOException($"Could not append to the record (errno {Marshal.GetLastPInvokeError()}).");
+            }
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => _ = Close(_descriptor);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int descriptor, byte[] buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int descriptor);
 }

@@ -22,7 +22,13 @@ namespace Tmq.Kafka;
 /// <item>Classic consumer groups: a new group waits <see cref="EmbeddedKafkaBrokerOptions.GroupInitialRebalanceDelay"/>
 /// before its first assignment, and every later rebalance waits <c>session.timeout.ms</c> − 1 s
 /// for members to rejoin; commits are refused (REBALANCE_IN_PROGRESS) meanwhile. Tests should
-/// give consumers a short <c>session.timeout.ms</c> (e.g. 6000) and <c>heartbeat.interval.ms</c>.</item>
+/// give consumers a short <c>session.timeout.ms</c> (e.g. 6000) and <c>heartbeat.interval.ms</c>.
+/// The leader is elected among all members, those that did not rejoin included: a killed member
+/// can be elected until its session times out, and then no assignment comes (a group whose members
+/// come and go every second or two may not complete a rebalance for as long as that goes on).</item>
+/// <item>KIP-848 consumer groups (<c>group.protocol=consumer</c>): the broker sets the session timeout and
+/// heartbeat interval, so tests that kill members set <see cref="EmbeddedKafkaBrokerOptions.ConsumerGroupSessionTimeout"/>
+/// and <see cref="EmbeddedKafkaBrokerOptions.ConsumerGroupHeartbeatInterval"/> short instead.</item>
 /// <item>Transactions and <c>read_committed</c> are only approximately faithful; do not rely on
 /// them to prove exactly-once behaviour.</item>
 /// <item>Every produce is answered with a log-append time of 1,234 ms, so a producer's delivery
@@ -74,6 +80,9 @@ public sealed partial class EmbeddedKafkaBroker : IDisposable
                 $"EmbeddedKafkaBrokerOptions.GroupInitialRebalanceDelay is {delay}; it must be between zero and 5 minutes.");
         }
 
+        RequirePositive(nameof(options.ConsumerGroupSessionTimeout), options.ConsumerGroupSessionTimeout);
+        RequirePositive(nameof(options.ConsumerGroupHeartbeatInterval), options.ConsumerGroupHeartbeatInterval);
+
         MockClusterHandle cluster;
         try
         {
@@ -96,6 +105,16 @@ public sealed partial class EmbeddedKafkaBroker : IDisposable
             cluster.Use(c =>
             {
                 MockNative.GroupInitialRebalanceDelayMs(c, (int)delay.TotalMilliseconds);
+                if (options.ConsumerGroupSessionTimeout is { } session)
+                {
+                    MockNative.SetGroupConsumerSessionTimeoutMs(c, (int)session.TotalMilliseconds);
+                }
+
+                if (options.ConsumerGroupHeartbeatInterval is { } heartbeat)
+                {
+                    MockNative.SetGroupConsumerHeartbeatIntervalMs(c, (int)heartbeat.TotalMilliseconds);
+                }
+
                 return 0;
             });
             return new EmbeddedKafkaBroker(cluster, options.Brokers, bootstraps);
@@ -104,6 +123,15 @@ public sealed partial class EmbeddedKafkaBroker : IDisposable
         {
             cluster.Dispose();
             throw;
+        }
+    }
+
+    private static void RequirePositive(string option, TimeSpan? value)
+    {
+        if (value is { } time && (time < TimeSpan.FromMilliseconds(1) || time > TimeSpan.FromMinutes(5)))
+        {
+            throw new ValidationException(
+                $"EmbeddedKafkaBrokerOptions.{option} is {time}; it must be between 1 ms and 5 minutes, or null for librdkafka's default.");
         }
     }
 

@@ -76,4 +76,12 @@ internal static unsafe class MockNative
     // void rd_kafka_mock_group_initial_rebalance_delay_ms(rd_kafka_mock_cluster_t *, int32_t delay_ms)
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, int, void> GroupInitialRebalanceDelayMs =
         (delegate* unmanaged[Cdecl]<IntPtr, int, void>)LibrdkafkaLibrary.Export("rd_kafka_mock_group_initial_rebalance_delay_ms");
+
+    // void rd_kafka_mock_set_group_consumer_session_timeout_ms(rd_kafka_mock_cluster_t *, int group_consumer_session_timeout_ms)
+    public static readonly delegate* unmanaged[Cdecl]<IntPtr, int, void> SetGroupConsumerSessionTimeoutMs =
+        (delegate* unmanaged[Cdecl]<IntPtr, int, void>)LibrdkafkaLibrary.Export("rd_kafka_mock_set_group_consumer_session_timeout_ms");
+
+    // void rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(rd_kafka_mock_cluster_t *, int group_consumer_heartbeat_interval_ms)
+    public static readonly delegate* unmanaged[Cdecl]<IntPtr, int, void> SetGroupConsumerHeartbeatIntervalMs =
+        (delegate* unmanaged[Cdecl]<IntPtr, int, void>)LibrdkafkaLibrary.Export("rd_kafka_mock_set_group_consumer_heartbeat_interval_ms");
 }
