@@ -41,7 +41,7 @@ public sealed class KafkaConsumerLiveOptionsTests
         // fetched none. A lag of 20 alone would also show while fetched messages wait for a worker,
         // so the consumed count says none was fetched: the poll thread counts a message before it
         // updates the lag.
-        await Eventually.TrueAsync(() => TotalLag("live") == 20, Timeout, "the paused consumer's lag never showed the 20 messages produced");
+        await Eventually.TrueAsync(() => TmqGauge.Read("tmq.consumer.lag", "live") == 20, Timeout, "the paused consumer's lag never showed the 20 messages produced");
         Assert.Equal(0, counters.Total("messaging.client.consumed.messages"));
         Assert.Empty(handled);
         var health = service.Services.GetRequiredService<HealthCheckService>();
@@ -66,40 +66,12 @@ public sealed class KafkaConsumerLiveOptionsTests
         await service.WaitForAssignmentAsync();
 
         // Nothing is fetched, so the lag comes from the broker: committed (none: the oldest kept) to the end.
-        await Eventually.TrueAsync(() => TotalLag("lag-paused") == 7, Timeout, "the lag of a consumer paused from its start did not show its 7-message backlog");
+        await Eventually.TrueAsync(() => TmqGauge.Read("tmq.consumer.lag", "lag-paused") == 7, Timeout, "the lag of a consumer paused from its start did not show its 7-message backlog");
         await KafkaConsumerBasicsTests.ProduceAsync(broker, "orders", Enumerable.Range(7, 3).Select(i => ($"k{i}", $"v{i}")));
-        await Eventually.TrueAsync(() => TotalLag("lag-paused") == 10, Timeout, "the lag did not follow messages produced while paused");
+        await Eventually.TrueAsync(() => TmqGauge.Read("tmq.consumer.lag", "lag-paused") == 10, Timeout, "the lag did not follow messages produced while paused");
     }
 
     /// <summary>The sum of the lag gauge over the partitions of <paramref name="group"/>, or -1 with no series.</summary>
-    private static long TotalLag(string group)
-    {
-        long total = 0;
-        var series = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == TmqMetrics.MeterName && instrument.Name == "tmq.consumer.lag")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "messaging.consumer.group.name" && Equals(tag.Value, group))
-                {
-                    total += value;
-                    series++;
-                }
-            }
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
-        return series == 0 ? -1 : total;
-    }
-
     [Fact]
     public async Task LiveChange_Invalid_IsReportedAndNotApplied()
     {
