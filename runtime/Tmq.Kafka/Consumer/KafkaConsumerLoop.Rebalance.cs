@@ -156,6 +156,7 @@ internal sealed partial class KafkaConsumerLoop
             _fresh.Remove(tp.Partition.Value);
             _hogs.Remove(tp.Partition.Value);
             _sought.Remove(tp.Partition.Value);
+            _gapSeen.Remove(tp.Partition.Value);
         }
 
         if (_hogs.Count == 0)

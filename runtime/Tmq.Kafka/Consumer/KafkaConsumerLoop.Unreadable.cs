@@ -10,6 +10,9 @@ internal sealed partial class KafkaConsumerLoop
     // Per partition, the offset this loop last sought to past unreadable data (see AcceptUnreadable).
     private readonly Dictionary<int, long> _sought = [];
 
+    // Per partition, an unreadable offset reported past what was delivered, and what had been delivered then.
+    private readonly Dictionary<int, (long Reported, long Next)> _gapSeen = [];
+
     /// <summary>
     /// librdkafka could not read the data at an offset of an assigned partition: a record batch it
     /// cannot decompress, or one that fails its CRC check (<c>check.crcs</c>). Left to itself (2.16)
@@ -59,6 +62,19 @@ internal sealed partial class KafkaConsumerLoop
         }
 
         var next = NextAccepted(partition);
+        if ((next < 0 || reported > next) && _gapSeen.GetValueOrDefault(partition.Partition) != (reported, next))
+        {
+            // Messages before the reported offset may still wait behind this error in the client's
+            // queue (it can report a batch's failure before delivering the batches fetched with it).
+            // Seeking past it now would discard them: wait for the error to come again (the client
+            // fetches the same data again), by when they have been delivered. The same error with
+            // nothing delivered in between means nothing was waiting (offsets are not contiguous on
+            // compacted or transactional topics): then it is taken.
+            _gapSeen[partition.Partition] = (reported, next);
+            return true;
+        }
+
+        _gapSeen.Remove(partition.Partition);
         long offset;
         if (next < 0 || reported >= next)
         {
