@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Tmq.Control;
 using Tmq.Hosting;
 using Tmq.Telemetry;
 
@@ -72,7 +73,11 @@ public static class TmqServiceCollectionExtensions
 
         services.AddTmqCore();
         var path = ConsumerOptionsValidator.ConsumerPath(name);
-        services.AddOptions<TOptions>(name).BindTmqSettings(path);
+        services.AddOptions<TOptions>(name).BindTmqSettings(path)
+            .Configure<ControlOverrides>((options, control) => control.Apply(name, options));
+        services.TryAddSingleton<ControlOverrides>();
+        services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(sp => new ControlChangeTokenSource<TOptions>(name, sp.GetRequiredService<ControlOverrides>()));
+        services.AddSingleton(new ControlTarget(name, sp => sp.GetRequiredService<IOptionsFactory<TOptions>>().Create(name)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, ConsumerOptionsValidator<TOptions>>());
         var status = new ConsumerStatus(name);
         services.AddKeyedSingleton(name, status);
