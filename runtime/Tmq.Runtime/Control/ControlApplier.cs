@@ -8,8 +8,9 @@ namespace Tmq.Control;
 
 /// <summary>
 /// Applies control messages to this instance's consumers, whole or not at all. It keeps the latest
-/// message per address (the service, or one consumer of it); a consumer's settings are the
-/// service's, then its own over them. Before anything changes, every consumer the message affects
+/// settings per address (the service, or one consumer of it): a message replaces them, or with
+/// <see cref="ControlMessage.Merge"/> is laid over them; a consumer's settings are the service's,
+/// then its own over them. Before anything changes, every consumer the message affects
 /// has its options built and validated with the new settings, as at start-up: one bad value and
 /// the message is logged and ignored, and every consumer keeps what it had. Messages for another
 /// service are ignored (they share the topic).
@@ -72,6 +73,21 @@ internal sealed class ControlApplier
             if (message is null)
             {
                 next.Remove(key);
+            }
+            else if (message.Merge)
+            {
+                var merged = next.TryGetValue(key, out var current) ? current.Settings.ToDictionary(StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var name in message.Unset ?? [])
+                {
+                    merged.Remove(name);
+                }
+
+                foreach (var (name, value) in message.Settings)
+                {
+                    merged[name] = value;
+                }
+
+                next[key] = message with { Settings = merged, Merge = false, Unset = null };
             }
             else
             {

@@ -19,13 +19,18 @@ namespace Tmq.Control;
 /// is <see cref="Key"/> (<c>service</c> or <c>service/consumer</c>), and a tombstone (the key with no
 /// value) drops the address's settings. Unknown properties are ignored, so later versions may add
 /// some; a message of a higher <c>version</c> is refused whole.
+/// <para>NSQ keeps no messages for later, so a sender there cannot read the state it would replace:
+/// it sends <c>"merge": true</c>, and the settings are laid over the address's current ones, with the
+/// names in <c>"unset"</c> removed.</para>
 /// </remarks>
 /// <param name="Service">The service (PSM) the message is for.</param>
 /// <param name="Consumer">The consumer name within the service, or null for all of them.</param>
 /// <param name="Settings">The live settings (see <see cref="ControlSettings"/>), by canonical name.</param>
 /// <param name="SentAt">When it was sent.</param>
 /// <param name="SentBy">Who sent it (user@host), for the log line that applies it.</param>
-public sealed record ControlMessage(string Service, string? Consumer, IReadOnlyDictionary<string, string> Settings, DateTimeOffset SentAt, string SentBy)
+/// <param name="Merge">Whether <paramref name="Settings"/> are laid over the address's current settings instead of replacing them.</param>
+/// <param name="Unset">With <paramref name="Merge"/>, the settings removed from the address.</param>
+public sealed record ControlMessage(string Service, string? Consumer, IReadOnlyDictionary<string, string> Settings, DateTimeOffset SentAt, string SentBy, bool Merge = false, IReadOnlyList<string>? Unset = null)
 {
     /// <summary>The largest control message read or written.</summary>
     public const int MaxBytes = 64 * 1024;
@@ -73,6 +78,18 @@ public sealed record ControlMessage(string Service, string? Consumer, IReadOnlyD
             }
 
             json.WriteEndObject();
+            if (Merge)
+            {
+                json.WriteBoolean("merge", true);
+                json.WriteStartArray("unset");
+                foreach (var name in Unset ?? [])
+                {
+                    json.WriteStringValue(name);
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteString("sentAt", SentAt.ToString("O", CultureInfo.InvariantCulture));
             json.WriteString("sentBy", SentBy);
             json.WriteEndObject();
@@ -175,11 +192,33 @@ public sealed record ControlMessage(string Service, string? Consumer, IReadOnlyD
                 return false;
             }
 
+            var merge = root.TryGetProperty("merge", out var mergeElement) && mergeElement.ValueKind == JsonValueKind.True;
+            var unset = new List<string>();
+            if (root.TryGetProperty("unset", out var unsetElement) && unsetElement.ValueKind != JsonValueKind.Null)
+            {
+                if (!merge || unsetElement.ValueKind != JsonValueKind.Array)
+                {
+                    error = "its \"unset\" is not a list of settings, or comes without \"merge\": true";
+                    return false;
+                }
+
+                foreach (var item in unsetElement.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.String || ControlSettings.Canonical(item.GetString()!) is not { } name)
+                    {
+                        error = $"its \"unset\" names {item.GetRawText()}, which is not a setting that can be changed live; those are {string.Join(", ", ControlSettings.Names)}";
+                        return false;
+                    }
+
+                    unset.Add(name);
+                }
+            }
+
             var sentAt = root.TryGetProperty("sentAt", out var at) && at.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(at.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed)
                 ? parsed
                 : DateTimeOffset.MinValue;
             var sentBy = root.TryGetProperty("sentBy", out var by) && by.ValueKind == JsonValueKind.String ? by.GetString() ?? string.Empty : string.Empty;
-            message = new ControlMessage(service.GetString()!, consumer, settings, sentAt, sentBy);
+            message = new ControlMessage(service.GetString()!, consumer, settings, sentAt, sentBy, merge, merge ? unset : null);
             error = string.Empty;
             return true;
         }

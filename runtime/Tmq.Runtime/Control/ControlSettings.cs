@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Tmq.Control;
 
 /// <summary>
@@ -63,4 +65,48 @@ public static class ControlSettings
         var path = name.Trim().Replace("__", ":", StringComparison.Ordinal).Replace('.', ':');
         return Names.FirstOrDefault(n => string.Equals(n, path, StringComparison.OrdinalIgnoreCase));
     }
+
+    /// <summary>
+    /// What is wrong with <paramref name="settings"/> (canonical names) as values, checked as a
+    /// consumer checks them at start-up, with every other setting at its default: a senders' check,
+    /// so that a bad value is refused before it reaches the fleet. An instance checks again with its
+    /// own settings (e.g. Concurrency above its MaxBufferedMessages) and ignores what fails there.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyDictionary<string, string> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = new List<string>();
+        foreach (var (name, value) in settings)
+        {
+            var options = new ConsumerOptions { Topic = "t", MaxBufferedMessages = TmqDefaults.MaxBufferedLimit };
+            try
+            {
+                new ConfigurationBuilder()
+                    .AddInMemoryCollection([new KeyValuePair<string, string?>(name, value)])
+                    .Build()
+                    .Bind(options);
+            }
+            catch (InvalidOperationException)
+            {
+                problems.Add($"{name} is \"{value}\", which is not a {Kind(name)}");
+                continue;
+            }
+
+            const string Path = "~";
+            problems.AddRange(ConsumerOptionsValidator.Check(Path, options)
+                .Where(p => p.StartsWith($"{Path}:{name} ", StringComparison.Ordinal))
+                .Select(p => p[(Path.Length + 1)..] is var text && text.IndexOf(". Fix it in", StringComparison.Ordinal) is var end and > 0 ? text[..end] : text));
+        }
+
+        return problems;
+    }
+
+    private static string Kind(string name) => name switch
+    {
+        "Concurrency" or "Retry:MaxAttempts" => "whole number",
+        "Paused" => "true or false",
+        "Retry:InitialDelay" or "Retry:MaxDelay" => "time span such as 00:00:01.5",
+        "Retry:Multiplier" or "Retry:Jitter" => "number such as 0.2",
+        _ => "policy: DeadLetter or Stop",
+    };
 }

@@ -160,12 +160,18 @@ public sealed class KafkaControlTests
         await Eventually.TrueAsync(() => Options(service).Concurrency == 3, Timeout, "the consumer's own setting did not apply");
         Assert.Equal(7, Options(service).Retry.MaxAttempts);
 
+        // A merge (what an NSQ sender sends) is laid over the address's settings, removing those it unsets.
+        await SendAsync(broker, new ControlMessage(Service, null, new Dictionary<string, string> { ["Retry:MaxAttempts"] = "9" }, DateTimeOffset.UtcNow, "tests@host", Merge: true, Unset: ["Concurrency"]));
+        await Eventually.TrueAsync(() => Options(service).Retry.MaxAttempts == 9, Timeout, "the merged setting did not apply");
+        Assert.Equal(3, Options(service).Concurrency);
+
         await SendAsync(broker, $"{Service}/main", null);
-        await Eventually.TrueAsync(() => Options(service).Concurrency == 8, Timeout, "clearing the consumer's settings did not fall back to the service's");
+        await Eventually.TrueAsync(() => Options(service).Concurrency == 32, Timeout, "clearing the consumer's settings did not fall back to the service's, whose Concurrency the merge removed");
+        Assert.Equal(9, Options(service).Retry.MaxAttempts);
 
         await SendAsync(broker, Service, null);
-        await Eventually.TrueAsync(() => Options(service).Concurrency == 32, Timeout, "clearing the service's settings did not fall back to appsettings");
-        Assert.Equal(5, Options(service).Retry.MaxAttempts);
+        await Eventually.TrueAsync(() => Options(service).Retry.MaxAttempts == 5, Timeout, "clearing the service's settings did not fall back to appsettings");
+        Assert.Equal(32, Options(service).Concurrency);
     }
 
     private static Task<TmqKafkaService> StartAsync(EmbeddedKafkaBroker broker, string group, IMessageHandler handler, LogCapture? logs = null) =>

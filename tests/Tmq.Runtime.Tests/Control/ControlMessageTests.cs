@@ -71,4 +71,46 @@ public sealed class ControlMessageTests
         Assert.Equal(("shop.orders", (string?)null), ControlMessage.ParseKey("shop.orders"));
         Assert.Equal(("shop.orders", (string?)"main"), ControlMessage.ParseKey("shop.orders/main"));
     }
+
+    [Fact]
+    public void Merge_RoundTrips_WithTheSettingsItRemoves()
+    {
+        var sent = new ControlMessage("shop.orders", null, new Dictionary<string, string> { ["Paused"] = "true" }, DateTimeOffset.UtcNow, "ops", Merge: true, Unset: ["Concurrency"]);
+
+        Assert.True(ControlMessage.TryDecode(sent.Encode(), out var read, out var error), error);
+
+        Assert.True(read!.Merge);
+        Assert.Equal(["Concurrency"], read.Unset);
+    }
+
+    [Theory]
+    [InlineData("""{"tmq":"control","version":1,"service":"s","settings":{},"unset":["Paused"]}""", "without \"merge\": true")]
+    [InlineData("""{"tmq":"control","version":1,"service":"s","settings":{},"merge":true,"unset":["Group"]}""", "names \"Group\", which is not a setting")]
+    public void Decode_BadUnset_SaysWhy(string text, string expected)
+    {
+        Assert.False(ControlMessage.TryDecode(Encoding.UTF8.GetBytes(text), out _, out var error));
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Concurrency", "0", "Concurrency is 0; it must be between 1 and")]
+    [InlineData("Concurrency", "many", "Concurrency is \"many\", which is not a whole number")]
+    [InlineData("Paused", "yes", "Paused is \"yes\", which is not a true or false")]
+    [InlineData("Retry:Jitter", "2", "Retry:Jitter is 2")]
+    [InlineData("Retry:OnExhausted", "Drop", "Retry:OnExhausted is \"Drop\", which is not a policy")]
+    [InlineData("Retry:InitialDelay", "soon", "Retry:InitialDelay is \"soon\", which is not a time span")]
+    public void Problems_BadValue_NamesTheSettingAndTheRule(string name, string value, string expected)
+    {
+        var problem = Assert.Single(ControlSettings.Problems(new Dictionary<string, string> { [name] = value }));
+
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("appsettings.json", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Problems_GoodValues_None()
+    {
+        Assert.Empty(ControlSettings.Problems(new Dictionary<string, string> { ["Concurrency"] = "64", ["Paused"] = "true", ["Retry:MaxDelay"] = "00:01:00", ["Retry:OnExhausted"] = "Stop" }));
+    }
 }
