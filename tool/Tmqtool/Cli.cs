@@ -15,6 +15,8 @@ internal static class Cli
           tmqtool tail --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --from-beginning
           tmqtool lag --bootstrap-servers 127.0.0.1:9092 --topic orders --group shop.orders.consumer
           tmqtool dlq replay --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --dry-run
+          tmqtool pause --service shop.orders.consumer --bootstrap-servers 127.0.0.1:9092
+          tmqtool set --service shop.orders.consumer --bootstrap-servers 127.0.0.1:9092 Concurrency=64
           tmqtool new --mqtype nsq --psm shop.orders.consumer --topic orders
           tmqtool dev nsq --topic orders
           tmqtool produce --nsqd 127.0.0.1:4150 --topic orders --value '{"id":1}'
@@ -43,7 +45,10 @@ internal static class Cli
         var lag = LagCommand.Create(environment);
         var dlqReplay = DlqReplayCommand.Create(environment);
         var dlq = new Command("dlq", "Work with dead-letter topics.") { dlqReplay };
-        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq };
+        var pause = ControlCommand.CreatePause(environment);
+        var resume = ControlCommand.CreateResume(environment);
+        var set = ControlCommand.CreateSet(environment);
+        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq, pause, resume, set };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamplesAction(
             (HelpAction)help.Action!,
@@ -59,6 +64,9 @@ internal static class Cli
                 [lag] = LagCommand.Examples,
                 [dlq] = DlqReplayCommand.Examples,
                 [dlqReplay] = DlqReplayCommand.Examples,
+                [pause] = ControlCommand.PauseExamples,
+                [resume] = ControlCommand.ResumeExamples,
+                [set] = ControlCommand.SetExamples,
             });
 
         // "@file" arguments would make the parser read files named by the user; a scaffolder has no need.

@@ -23,7 +23,7 @@ namespace Tmq.Kafka;
 /// </remarks>
 internal sealed partial class KafkaControlListener(IServiceProvider services) : IHostedService, IAsyncDisposable
 {
-    /// <summary>How often a missing control topic is looked for, and the partition count checked.</summary>
+    /// <summary>How often a missing control topic is looked for (once found, its partition count is checked every 5 minutes).</summary>
     internal static readonly TimeSpan MissingTopicRetry = TimeSpan.FromSeconds(2);
 
     private readonly CancellationTokenSource _stopping = new();
@@ -129,7 +129,7 @@ internal sealed partial class KafkaControlListener(IServiceProvider services) : 
             {
                 if (DateTime.UtcNow >= nextCheck)
                 {
-                    nextCheck = DateTime.UtcNow + (partitions == 0 ? MissingTopicRetry : TimeSpan.FromSeconds(30));
+                    nextCheck = DateTime.UtcNow + (partitions == 0 ? MissingTopicRetry : TimeSpan.FromMinutes(5));
                     var count = PartitionCount(admin, topic);
                     if (count > partitions)
                     {
@@ -215,7 +215,8 @@ internal sealed partial class KafkaControlListener(IServiceProvider services) : 
     {
         try
         {
-            var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5));
+            // Every topic's metadata: a request naming the topic can make a broker create it, uncompacted.
+            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(5));
             var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
             return found is null || found.Error.IsError ? 0 : found.Partitions.Count;
         }

@@ -90,6 +90,26 @@ public sealed class EndToEndTests(InstalledTool tool)
                 Assert.Contains("\"status\": \"Healthy\"", report, StringComparison.Ordinal);
             }
 
+            // Fleet control: pause every instance of the service through the control topic, see it in
+            // /healthz, resume, then drop what was set. The dev broker has no CreateTopics: the first
+            // message creates the topic (4 partitions, uncompacted), and the tool says so.
+            var paused = Tmqtool("pause", "--service", Group, "--bootstrap-servers", bootstrap);
+            Assert.Contains("warning: the control topic tmq.control does not exist and could not be created", paused, StringComparison.Ordinal);
+            Assert.Contains($"{Group} (every consumer): Paused=true; written to tmq.control[", paused, StringComparison.Ordinal);
+            await workerLines.WaitForAsync(l => l.Contains("Consumer main: control settings are now Paused=true", StringComparison.Ordinal), Step);
+            await HealthSaysAsync(metricsPort, "\"paused\": true");
+            var resumed = Tmqtool("set", "--service", Group, "--consumer", "main", "--bootstrap-servers", bootstrap, "Paused=false", "Concurrency=4");
+            Assert.Contains($"{Group}, consumer main: Concurrency=4, Paused=false; written to tmq.control[", resumed, StringComparison.Ordinal);
+            Assert.DoesNotContain("warning:", resumed, StringComparison.Ordinal);
+            await workerLines.WaitForAsync(l => l.Contains("Consumer main: control settings are now Concurrency=4, Paused=false", StringComparison.Ordinal), Step);
+            await HealthSaysAsync(metricsPort, "\"paused\": false");
+            Tmqtool("set", "--service", Group, "--consumer", "main", "--bootstrap-servers", bootstrap, "--clear");
+            var cleared = Tmqtool("set", "--service", Group, "--bootstrap-servers", bootstrap, "--clear");
+            Assert.Contains($"{Group} (every consumer): no settings (appsettings.json applies); written to tmq.control[", cleared, StringComparison.Ordinal);
+            await workerLines.WaitForAsync(l => l.Contains("Consumer main: no control settings any more", StringComparison.Ordinal), Step);
+            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "order-after-control", "--value", "{\"id\":9}");
+            await workerLines.WaitForAsync(l => l.Contains("key 'order-after-control'", StringComparison.Ordinal), Step);
+
             // Every series of the consumer carries the messaging system, the engine's as well as the transport's.
             foreach (var name in new[] { "tmq_consumer_outcomes_total{", "messaging_process_duration_seconds_count{", "tmq_consumer_lag{" })
             {
@@ -102,9 +122,9 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Contains(workerLines.Lines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
 
             var lag = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", Group);
-            Assert.Contains($"group={Group} topic={Topic} committed=5 lag=0", lag, StringComparison.Ordinal);
+            Assert.Contains($"group={Group} topic={Topic} committed=6 lag=0", lag, StringComparison.Ordinal);
             var neverCommitted = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", "nobody");
-            Assert.Contains($"group=nobody topic={Topic} committed=none lag=5", neverCommitted, StringComparison.Ordinal);
+            Assert.Contains($"group=nobody topic={Topic} committed=none lag=6", neverCommitted, StringComparison.Ordinal);
             Assert.Contains("note: group nobody has committed nothing", neverCommitted, StringComparison.Ordinal);
             Assert.DoesNotContain("note:", lag, StringComparison.Ordinal);
 
@@ -177,6 +197,26 @@ public sealed class EndToEndTests(InstalledTool tool)
         {
             Assert.DoesNotContain(run.Lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>Asks /healthz until its report contains <paramref name="text"/> (the consumer applies a setting a moment after the log line that announces it).</summary>
+    private static async Task HealthSaysAsync(int port, string text)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + Step;
+        var report = string.Empty;
+        while (DateTime.UtcNow < deadline)
+        {
+            report = await http.GetStringAsync(new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/healthz"));
+            if (report.Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"/healthz never said {text}:\n{report}");
     }
 
     /// <summary>Waits for a worker that should stop by itself; its exit code and every line it wrote (the process stays undisposed so that the reader can still ask it).</summary>

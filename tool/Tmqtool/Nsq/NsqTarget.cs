@@ -123,10 +123,11 @@ internal sealed class NsqTarget
     /// <summary>
     /// The nsqd that have <paramref name="topic"/>: the fixed ones, or those any lookupd lists
     /// (with <paramref name="orAny"/>, every nsqd the lookupds know when none has the topic yet,
-    /// for a producer that creates it).
+    /// for a producer that creates it; with <paramref name="every"/>, every nsqd they know, whatever
+    /// topics it has, for a message each subscriber reads on every nsqd).
     /// </summary>
     /// <exception cref="NsqVerbException">No lookupd answered, or none lists an nsqd.</exception>
-    internal async Task<IReadOnlyList<NsqdNode>> FindAsync(string topic, bool orAny, TimeSpan timeout, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<NsqdNode>> FindAsync(string topic, bool orAny, TimeSpan timeout, CancellationToken cancellationToken, bool every = false)
     {
         if (Nsqd.Count > 0)
         {
@@ -141,7 +142,7 @@ internal sealed class NsqTarget
         {
             try
             {
-                var nodes = await lookupd.LookupNodesAsync(uri, topic, cancellationToken).ConfigureAwait(false);
+                var nodes = every ? [] : await lookupd.LookupNodesAsync(uri, topic, cancellationToken).ConfigureAwait(false);
                 if (nodes.Count == 0 && orAny)
                 {
                     nodes = await lookupd.NodesAsync(uri, cancellationToken).ConfigureAwait(false);

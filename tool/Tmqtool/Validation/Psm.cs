@@ -20,13 +20,12 @@ internal static partial class Psm
     internal const string Rule =
         "two or more segments separated by '.', each a lowercase ASCII letter followed by lowercase letters, digits or '_'; at most 64 characters in all";
 
-    private const string Example = "e.g. --psm shop.orders.consumer";
-
-    internal static string Validate(string? value)
+    internal static string Validate(string? value, string option = Option)
     {
+        var example = $"e.g. {option} shop.orders.consumer";
         if (string.IsNullOrEmpty(value))
         {
-            throw InputException.Missing(Option, Rule, "name the service, " + Example);
+            throw InputException.Missing(option, Rule, "name the service, " + example);
         }
 
         if (IsValid(value))
@@ -36,9 +35,9 @@ internal static partial class Psm
 
         var lower = value.ToLowerInvariant();
         var fix = !string.Equals(lower, value, StringComparison.Ordinal) && IsValid(lower)
-            ? $"use lowercase: {Option} {lower}"
-            : Example;
-        throw InputException.Invalid(Option, value, "PSM", Rule, fix);
+            ? $"use lowercase: {option} {lower}"
+            : example;
+        throw InputException.Invalid(option, value, "PSM", Rule, fix);
     }
 
     /// <summary>shop.orders_v2.consumer becomes Shop.OrdersV2.Consumer.</summary>

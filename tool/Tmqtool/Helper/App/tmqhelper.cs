@@ -4,7 +4,7 @@
 #:property Nullable=enable
 #:property InvariantGlobalization=true
 
-// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`). The tool writes this file into
+// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`, `pause`, `resume`, `set`). The tool writes this file into
 // ~/.tmqtool/dev/<version>/ and runs it with `dotnet run`, so that the tool itself carries no
 // Confluent.Kafka or native librdkafka (146 MB): they are restored once, like any package.
 // The tool validates every value first and passes one JSON argument. The helper stops on
@@ -18,6 +18,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Tmq.Control;
 using Tmq.Kafka;
 
 var request = JsonDocument.Parse(args[0]).RootElement;
@@ -56,6 +58,7 @@ try
         "tail" => Helper.Tail(request, stop.Token),
         "lag" => Helper.Lag(request),
         "dlq-replay" => await Helper.DlqReplay(request, stop.Token),
+        "control" => await Helper.Control(request, stop.Token),
         var verb => throw new InvalidOperationException($"unknown helper verb {verb}"),
     };
 }
@@ -65,7 +68,7 @@ catch (KafkaException e) when (request.TryGetProperty("bootstrapServers", out va
     Console.Error.WriteLine($"error: {e.Message} (bootstrap servers {servers.GetString()}).");
     return 1;
 }
-catch (Exception e) when (e is KafkaException or InvalidOperationException or ArgumentException or IOException or SocketException or DllNotFoundException)
+catch (Exception e) when (e is KafkaException or InvalidOperationException or ArgumentException or IOException or SocketException or DllNotFoundException or TimeoutException)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
@@ -527,6 +530,139 @@ static class Helper
         name.Length is > 0 and <= 249 && name is not ("." or "..") && name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     /// <summary>The topic's metadata, or null after saying that it was not found.</summary>
+    /// <summary>
+    /// pause, resume and set: reads the address's latest control message from the (compacted)
+    /// control topic, changes it and writes the whole state back, or a tombstone for --clear. A missing
+    /// control topic is created compacted, with one partition.
+    /// </summary>
+    public static async Task<int> Control(JsonElement request, CancellationToken stop)
+    {
+        var servers = request.GetProperty("bootstrapServers").GetString()!;
+        var topic = request.GetProperty("topic").GetString()!;
+        var service = request.GetProperty("service").GetString()!;
+        var consumer = request.GetProperty("consumer").ValueKind == JsonValueKind.String ? request.GetProperty("consumer").GetString() : null;
+        var clear = request.GetProperty("clear").GetBoolean();
+        var sentBy = request.GetProperty("sentBy").GetString()!;
+        var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
+        var key = ControlMessage.KeyFor(service, consumer);
+
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = "tmqtool-control" }).SetLogHandler(static (_, _) => { }).Build())
+        {
+            // All topics' metadata: a request naming the topic can make a broker create it, uncompacted.
+            var metadata = admin.GetMetadata(timeout);
+            if (!metadata.Topics.Any(t => t.Topic == topic && !t.Error.IsError))
+            {
+                var replication = (short)Math.Min(3, metadata.Brokers.Count);
+                try
+                {
+                    await admin.CreateTopicsAsync(
+                        [new TopicSpecification { Name = topic, NumPartitions = 1, ReplicationFactor = replication, Configs = new() { ["cleanup.policy"] = "compact" } }],
+                        new CreateTopicsOptions { RequestTimeout = timeout });
+                    Console.Error.WriteLine($"note: created the control topic {topic} (compacted, 1 partition, replication factor {replication}).");
+                }
+                catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code == ErrorCode.TopicAlreadyExists))
+                {
+                    // Another sender created it first.
+                }
+                catch (KafkaException e)
+                {
+                    // Refused (no CreateTopics ACL, or a broker without the API, such as the dev broker):
+                    // where the broker creates topics on first use, the message below creates it uncompacted.
+                    Console.Error.WriteLine(
+                        $"warning: the control topic {topic} does not exist and could not be created ({e.Error.Reason}). Sending anyway: a broker that creates topics on first use creates it without compaction, and then a restarted instance finds the settings only while the broker keeps them. Create it with cleanup.policy=compact to keep them.");
+                }
+            }
+        }
+
+        Dictionary<string, string> settings = [];
+        if (!clear)
+        {
+            var latest = ReadLatest(servers, topic, key, timeout, stop);
+            if (latest is { } bytes)
+            {
+                if (!ControlMessage.TryDecode(bytes, out var current, out var error))
+                {
+                    Console.Error.WriteLine($"error: the latest control message for {key} on {topic} cannot be read ({error}); nothing was sent. Start over with: tmqtool set --service {service}{(consumer is null ? "" : " --consumer " + consumer)} --bootstrap-servers {servers} --clear");
+                    return 1;
+                }
+
+                settings = current!.Settings.ToDictionary(StringComparer.Ordinal);
+            }
+
+            foreach (var setting in request.GetProperty("settings").EnumerateObject())
+            {
+                if (setting.Value.ValueKind == JsonValueKind.Null)
+                {
+                    settings.Remove(setting.Name);
+                }
+                else
+                {
+                    settings[setting.Name] = setting.Value.GetString()!;
+                }
+            }
+        }
+
+        var value = settings.Count == 0 ? null : new ControlMessage(service, consumer, settings, DateTimeOffset.UtcNow, sentBy).Encode();
+        var config = new ProducerConfig { BootstrapServers = servers, ClientId = "tmqtool-control", Acks = Acks.All, EnableIdempotence = true, MessageTimeoutMs = (int)timeout.TotalMilliseconds };
+        using var producer = new ProducerBuilder<byte[], byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        var delivered = await producer.ProduceAsync(topic, new Message<byte[], byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = value }, stop);
+        var address = consumer is null ? $"{service} (every consumer)" : $"{service}, consumer {consumer}";
+        var now = settings.Count == 0 ? "no settings (appsettings.json applies)" : string.Join(", ", settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
+        Console.WriteLine($"{address}: {now}; written to {topic}[{delivered.Partition.Value}]@{delivered.Offset.Value}. Running instances apply it within seconds, and instances that start later apply it too.");
+        return 0;
+    }
+
+    /// <summary>The value of the last message with <paramref name="key"/> on the topic (null: none, or a tombstone).</summary>
+    private static byte[]? ReadLatest(string servers, string topic, string key, TimeSpan timeout, CancellationToken stop)
+    {
+        var config = new ConsumerConfig { BootstrapServers = servers, GroupId = $"tmqtool-control-{Guid.NewGuid():N}", EnableAutoCommit = false, EnablePartitionEof = true, ClientId = "tmqtool-control" };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var partitions = admin.GetMetadata(timeout).Topics.FirstOrDefault(t => t.Topic == topic)?.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList() ?? [];
+        var open = new HashSet<int>();
+        var start = new List<TopicPartitionOffset>();
+        foreach (var partition in partitions)
+        {
+            var marks = consumer.QueryWatermarkOffsets(partition, timeout);
+            if (marks.High.Value > marks.Low.Value)
+            {
+                open.Add(partition.Partition.Value);
+                start.Add(new TopicPartitionOffset(partition, marks.Low));
+            }
+        }
+
+        byte[]? latest = null;
+        var wanted = Encoding.UTF8.GetBytes(key);
+        consumer.Assign(start);
+        var deadline = DateTime.UtcNow + timeout;
+        while (open.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline || stop.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the control topic {topic} was not read to its end within {timeout.TotalSeconds:0} s; nothing was sent.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                open.Remove(result.Partition.Value);
+                continue;
+            }
+
+            if (result.Message.Key is { } k && k.AsSpan().SequenceEqual(wanted))
+            {
+                latest = result.Message.Value;
+            }
+        }
+
+        return latest;
+    }
+
     private static TopicMetadata? FindTopic(string? servers, string topic, TimeSpan timeout, string clientId)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers, ClientId = clientId }).SetLogHandler(static (_, _) => { }).Build();
