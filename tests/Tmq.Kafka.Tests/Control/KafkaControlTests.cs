@@ -132,6 +132,28 @@ public sealed class KafkaControlTests
     }
 
     [Fact]
+    public async Task ControlTopic_NamedInSettings_IsTheOneRead()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 1);
+        broker.CreateTopic("ops.control", 1);
+        broker.CreateTopic(ControlTopic, 1);
+        await using var service = await TmqKafkaService.StartAsync(
+            broker,
+            "orders",
+            "ctl-named",
+            new DelegateHandler((_, _) => Task.CompletedTask),
+            new() { ["Tmq:Control:Topic"] = "ops.control", ["Tmq:Control:StartupTimeout"] = "00:00:10" },
+            services => services.AddTmqKafkaControl());
+
+        await SendAsync(broker, Message("main", ("Concurrency", "9")));
+        var message = Message("main", ("Concurrency", "6"));
+        await SendToAsync(broker, "ops.control", message.Key, message.Encode());
+
+        await Eventually.TrueAsync(() => Options(service).Concurrency == 6, Timeout, "the control topic named in Tmq:Control:Topic was not read");
+    }
+
+    [Fact]
     public async Task ControlTopic_MissingAtStart_IsReadOnceItExists()
     {
         using var broker = EmbeddedKafkaBroker.Start();
@@ -190,11 +212,13 @@ public sealed class KafkaControlTests
     private static ControlMessage Message(string? consumer, params (string Name, string Value)[] settings) =>
         new(Service, consumer, settings.ToDictionary(s => s.Name, s => s.Value), DateTimeOffset.UtcNow, "tests@host");
 
-    private static Task SendAsync(EmbeddedKafkaBroker broker, ControlMessage message) => SendAsync(broker, message.Key, message.Encode());
+    private static Task SendAsync(EmbeddedKafkaBroker broker, ControlMessage message) => SendToAsync(broker, ControlTopic, message.Key, message.Encode());
 
-    private static async Task SendAsync(EmbeddedKafkaBroker broker, string key, byte[]? value)
+    private static Task SendAsync(EmbeddedKafkaBroker broker, string key, byte[]? value) => SendToAsync(broker, ControlTopic, key, value);
+
+    private static async Task SendToAsync(EmbeddedKafkaBroker broker, string topic, string key, byte[]? value)
     {
         using var producer = KafkaTestClients.Producer(broker);
-        await producer.ProduceAsync(ControlTopic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = value });
+        await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = value });
     }
 }
