@@ -25,13 +25,17 @@ internal sealed class NsqTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Builds and starts the host. <paramref name="settings"/> are relative to <c>Tmq</c> (e.g. <c>Consumers:main:Nsq:Nsqd:0</c>).</summary>
+    /// <summary>
+    /// Builds and starts the host. <paramref name="settings"/> are relative to <c>Tmq</c> (e.g.
+    /// <c>Consumers:main:Nsq:Nsqd:0</c>); <paramref name="configure"/> registers more services after the consumer's.
+    /// </summary>
     public static async Task<NsqTestHost> StartAsync(
         IDictionary<string, string?> settings,
         Func<TmqMessage, CancellationToken, Task> handle,
         TimeProvider? time = null,
         bool consumer = true,
-        bool producer = false)
+        bool producer = false,
+        Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -67,6 +71,8 @@ internal sealed class NsqTestHost : IAsyncDisposable
         {
             builder.Services.AddTmqNsqProducer();
         }
+
+        configure?.Invoke(builder.Services);
 
         var host = builder.Build();
         await host.StartAsync();

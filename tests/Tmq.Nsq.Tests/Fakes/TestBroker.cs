@@ -107,6 +107,10 @@ internal sealed class TestBroker : IAsyncDisposable
             ? new ChannelCounts(c.Depth, c.InFlight, c.Requeued, c.Messages, c.Clients)
             : null;
 
+    /// <summary>Whether nsqd has the topic (from <c>/stats</c>).</summary>
+    public async Task<bool> HasTopicAsync(string topic) =>
+        await NsqdStats.GetTopicAsync(Http, HttpAddress, topic, CancellationToken.None) is not null;
+
     public async ValueTask DisposeAsync()
     {
         if (_dev is not null)
