@@ -159,7 +159,7 @@ public sealed class NsqControlTests
         await AllFinishedAsync(broker, host, 1);
     }
 
-    [Fact(Skip = "Tmq:Control is refused at start-up beside a consumer: TmqOptionsValidator (runtime/Tmq.Runtime/Options) does not list Control among the Tmq sections, for Kafka too. Unskip once it does.")]
+    [Fact]
     public async Task Start_ControlSettingsBesideAConsumer_AreAccepted()
     {
         await using var broker = await TestBroker.StartAsync("dev");
