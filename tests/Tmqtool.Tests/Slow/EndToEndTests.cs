@@ -97,12 +97,12 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.Contains("warning: the control topic tmq.control does not exist and could not be created", paused, StringComparison.Ordinal);
             Assert.Contains($"{Group} (every consumer): Paused=true; written to tmq.control[", paused, StringComparison.Ordinal);
             await workerLines.WaitForAsync(l => l.Contains("Consumer main: control settings are now Paused=true", StringComparison.Ordinal), Step);
-            await HealthSaysAsync(metricsPort, "\"paused\": true");
+            await Processes.HealthSaysAsync(metricsPort, "\"paused\": true", Step);
             var resumed = Tmqtool("set", "--service", Group, "--consumer", "main", "--bootstrap-servers", bootstrap, "Paused=false", "Concurrency=4");
             Assert.Contains($"{Group}, consumer main: Concurrency=4, Paused=false; written to tmq.control[", resumed, StringComparison.Ordinal);
             Assert.DoesNotContain("warning:", resumed, StringComparison.Ordinal);
             await workerLines.WaitForAsync(l => l.Contains("Consumer main: control settings are now Concurrency=4, Paused=false", StringComparison.Ordinal), Step);
-            await HealthSaysAsync(metricsPort, "\"paused\": false");
+            await Processes.HealthSaysAsync(metricsPort, "\"paused\": false", Step);
             Tmqtool("set", "--service", Group, "--consumer", "main", "--bootstrap-servers", bootstrap, "--clear");
             var cleared = Tmqtool("set", "--service", Group, "--bootstrap-servers", bootstrap, "--clear");
             Assert.Contains($"{Group} (every consumer): no settings (appsettings.json applies); written to tmq.control[", cleared, StringComparison.Ordinal);
@@ -197,26 +197,6 @@ public sealed class EndToEndTests(InstalledTool tool)
         {
             Assert.DoesNotContain(run.Lines.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
         }
-    }
-
-    /// <summary>Asks /healthz until its report contains <paramref name="text"/> (the consumer applies a setting a moment after the log line that announces it).</summary>
-    private static async Task HealthSaysAsync(int port, string text)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow + Step;
-        var report = string.Empty;
-        while (DateTime.UtcNow < deadline)
-        {
-            report = await http.GetStringAsync(new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/healthz"));
-            if (report.Contains(text, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"/healthz never said {text}:\n{report}");
     }
 
     /// <summary>Waits for a worker that should stop by itself; its exit code and every line it wrote (the process stays undisposed so that the reader can still ask it).</summary>

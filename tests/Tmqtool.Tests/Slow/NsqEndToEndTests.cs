@@ -113,6 +113,25 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
                 Assert.True(metrics.Contains(series, StringComparison.Ordinal), $"/metrics has no {series}:\n{metrics}");
             }
 
+            // Fleet control: pause every running instance through the control topic (on every nsqd
+            // lookupd lists), see a message wait in the channel, resume, and it is handled.
+            var paused = Tmqtool("pause", "--service", Channel, "--lookupd", lookupd);
+            Assert.Contains($"{Channel} (every consumer): Paused=true; published to tmq.control on 1 of 1 nsqd.", paused, StringComparison.Ordinal);
+            Assert.Contains("NSQ keeps no state for instances that start later", paused, StringComparison.Ordinal);
+            await workerLines.WaitForAsync(l => l.Contains("Consumer main: control settings are now Paused=true", StringComparison.Ordinal), Step);
+            await Processes.HealthSaysAsync(metricsPort, "\"paused\": true", Step);
+            Tmqtool("produce", "--nsqd", nsqd, "--topic", Topic, "--key", "while-paused", "--value", "{\"id\":9}");
+            // nsqd moves a message from the topic to its channels a moment after its OK.
+            var waitingUntil = DateTime.UtcNow + Step;
+            string waiting;
+            while (!(waiting = Tmqtool("lag", "--nsqd", nsqdHttp, "--topic", Topic, "--channel", Channel)).Contains($"topic={Topic} channel={Channel} depth=1 in_flight=0", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < waitingUntil, $"the message sent while paused did not wait in the channel:\n{waiting}");
+            }
+            var resumed = Tmqtool("resume", "--service", Channel, "--consumer", "main", "--lookupd", lookupd);
+            Assert.Contains($"{Channel}, consumer main: Paused=false; published to tmq.control on 1 of 1 nsqd.", resumed, StringComparison.Ordinal);
+            await workerLines.WaitForAsync(l => l.Contains("Handled key 'while-paused'", StringComparison.Ordinal), Step);
+
             await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
             Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
 

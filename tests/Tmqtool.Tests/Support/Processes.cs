@@ -44,4 +44,22 @@ internal static class Processes
             await Task.Delay(200);
         }
     }
+
+    /// <summary>Asks the worker's /healthz until its report contains <paramref name="text"/> (a consumer applies a setting a moment after the log line that announces it).</summary>
+    internal static async Task HealthSaysAsync(int port, string text, TimeSpan limit)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var report = await http.GetStringAsync(new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/healthz"));
+            if (report.Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"/healthz never said {text} within {limit}:\n{report}");
+            await Task.Delay(100);
+        }
+    }
 }
