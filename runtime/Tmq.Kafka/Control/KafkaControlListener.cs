@@ -64,14 +64,14 @@ internal sealed partial class KafkaControlListener(IServiceProvider services) : 
 
     private ConsumerConfig Config(KafkaControlOptions options, ControlApplier applier)
     {
-        var settings = options.Kafka.Count > 0 ? KafkaConsumerConfig.Normalize(options.Kafka) : Borrowed(applier);
         var config = new ConsumerConfig();
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in KafkaControlConnection.Settings(services, options, applier))
         {
             config.Set(key, value);
         }
 
         config.ClientId = string.IsNullOrEmpty(applier.Service) ? "tmq-control" : $"{applier.Service}-control";
+
         // Confluent.Kafka wants a group id; partitions are assigned, never subscribed, so the group is
         // never joined and nothing is committed. Its own id keeps it apart from every real group.
         config.GroupId = $"{config.ClientId}-{Guid.NewGuid():N}";
@@ -81,29 +81,6 @@ internal sealed partial class KafkaControlListener(IServiceProvider services) : 
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
         config.AllowAutoCreateTopics = false;
         return config;
-    }
-
-    /// <summary>The connection and security settings of the first Kafka consumer that has bootstrap servers.</summary>
-    private Dictionary<string, string> Borrowed(ControlApplier applier)
-    {
-        var monitor = services.GetRequiredService<IOptionsMonitor<KafkaConsumerOptions>>();
-        foreach (var name in applier.Consumers)
-        {
-            var settings = KafkaConsumerConfig.Normalize(monitor.Get(name).Kafka);
-            if (settings.ContainsKey("bootstrap.servers"))
-            {
-                return settings
-                    .Where(static s => s.Key == "bootstrap.servers" || s.Key.StartsWith("security.", StringComparison.Ordinal) || s.Key.StartsWith("sasl.", StringComparison.Ordinal) ||
-                                       s.Key.StartsWith("ssl.", StringComparison.Ordinal) || s.Key.StartsWith("socket.", StringComparison.Ordinal) ||
-                                       s.Key == "broker.address.family" || s.Key == "client.dns.lookup")
-                    .ToDictionary(StringComparer.Ordinal);
-            }
-        }
-
-        throw new TmqSettingsException(
-            ControlOptions.SectionName,
-            typeof(KafkaControlOptions),
-            $"{ControlOptions.SectionName}:Kafka is not set and no Kafka consumer has bootstrap.servers to borrow: set {ControlOptions.SectionName}:Kafka:bootstrap.servers, or register a Kafka consumer before the control reader.");
     }
 
     private void Run(ConsumerConfig config, string topic, ControlApplier applier)

@@ -17,7 +17,9 @@ public static class KafkaControlServiceCollectionExtensions
     /// or to one of its consumers. Control settings take precedence over appsettings.json,
     /// environment variables and the command line until they are cleared. It starts before every
     /// hosted service registered so far or later, so a restarted instance applies the latest state
-    /// before its consumers fetch.
+    /// before its consumers fetch. Every instance also reports its status to
+    /// <c>Tmq:Control:StatusTopic</c> (default <c>tmq.status</c>) every <c>Tmq:Control:StatusInterval</c>
+    /// (5 s), for <c>tmqtool status</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     public static IServiceCollection AddTmqKafkaControl(this IServiceCollection services)
@@ -30,6 +32,9 @@ public static class KafkaControlServiceCollectionExtensions
         var listener = ServiceDescriptor.Singleton<IHostedService>(static sp => new KafkaControlListener(sp));
         var first = services.Select((d, i) => (d, i)).FirstOrDefault(static x => x.d.ServiceType == typeof(IHostedService)) is var (descriptor, index) && descriptor is not null ? index : services.Count;
         services.Insert(first, listener);
+
+        // Last: it starts after the consumers (it reports on them) and stops before them, saying so.
+        services.AddSingleton<IHostedService>(static sp => new KafkaStatusPublisher(sp));
         return services;
     }
 }

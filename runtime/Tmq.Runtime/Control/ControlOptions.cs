@@ -20,12 +20,31 @@ public class ControlOptions
     /// </summary>
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The topic every instance reports its status to, for <c>tmqtool status</c>. <value>Defaults to <c>tmq.status</c>.</value></summary>
+    public string StatusTopic { get; set; } = "tmq.status";
+
+    /// <summary>
+    /// How often an instance reports its status; an instance not heard from for three intervals is
+    /// shown as gone. <c>00:00:00</c> turns the reports off. <value>Defaults to 5 s.</value>
+    /// </summary>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The problems of these settings, each naming its key.</summary>
     public virtual IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(Topic))
         {
             yield return $"{SectionName}:Topic is empty; it is the topic control messages are read from (tmqtool writes tmq.control unless told otherwise).";
+        }
+
+        if (string.IsNullOrWhiteSpace(StatusTopic) || StatusTopic == Topic)
+        {
+            yield return $"{SectionName}:StatusTopic is \"{StatusTopic}\"; it is the topic instances report their status to, and must differ from the control topic ({Topic}).";
+        }
+
+        if (StatusInterval < TimeSpan.Zero || (StatusInterval > TimeSpan.Zero && StatusInterval < TimeSpan.FromSeconds(1)) || StatusInterval > TimeSpan.FromMinutes(10))
+        {
+            yield return $"{SectionName}:StatusInterval is {StatusInterval}; it is between 00:00:01 and 00:10:00, or 00:00:00 to report nothing.";
         }
 
         if (StartupTimeout < TimeSpan.Zero || StartupTimeout > TimeSpan.FromMinutes(5))

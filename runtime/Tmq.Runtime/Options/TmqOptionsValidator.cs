@@ -12,7 +12,7 @@ namespace Tmq;
 internal sealed class TmqOptionsValidator(IConfiguration configuration, IEnumerable<ConsumerStatus> consumers) : IValidateOptions<TmqOptions>
 {
     /// <summary>The sections the runtime and its transports read under <c>Tmq</c>.</summary>
-    private static readonly string[] Sections = ["Service", "Consumers", "Producer", "Health", "Control"];
+    private static readonly string[] Sections = ["Service", "Consumers", "Producer", "Health", "Control", "Owner"];
 
     public ValidateOptionsResult Validate(string? name, TmqOptions options)
     {

@@ -75,6 +75,9 @@ internal sealed class TmqMetrics : IDisposable
         return new Registration(this, consumer);
     }
 
+    /// <summary>The consumers registered now, for the status reports.</summary>
+    public ICollection<IConsumerGauges> Consumers => _consumers.Keys;
+
     public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<long>> Observe(Func<IConsumerGauges, long> read)
