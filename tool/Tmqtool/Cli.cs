@@ -17,6 +17,7 @@ internal static class Cli
           tmqtool dlq replay --bootstrap-servers 127.0.0.1:9092 --topic orders.dlq --dry-run
           tmqtool pause --service shop.orders.consumer --bootstrap-servers 127.0.0.1:9092
           tmqtool set --service shop.orders.consumer --bootstrap-servers 127.0.0.1:9092 Concurrency=64
+          tmqtool status --bootstrap-servers 127.0.0.1:9092
           tmqtool new --mqtype nsq --psm shop.orders.consumer --topic orders
           tmqtool dev nsq --topic orders
           tmqtool produce --nsqd 127.0.0.1:4150 --topic orders --value '{"id":1}'
@@ -48,7 +49,8 @@ internal static class Cli
         var pause = ControlCommand.CreatePause(environment);
         var resume = ControlCommand.CreateResume(environment);
         var set = ControlCommand.CreateSet(environment);
-        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq, pause, resume, set };
+        var status = StatusCommand.Create(environment);
+        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq, pause, resume, set, status };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamplesAction(
             (HelpAction)help.Action!,
@@ -67,6 +69,7 @@ internal static class Cli
                 [pause] = ControlCommand.PauseExamples,
                 [resume] = ControlCommand.ResumeExamples,
                 [set] = ControlCommand.SetExamples,
+                [status] = StatusCommand.Examples,
             });
 
         // "@file" arguments would make the parser read files named by the user; a scaffolder has no need.

@@ -25,6 +25,7 @@ public static class KafkaControlServiceCollectionExtensions
     public static IServiceCollection AddTmqKafkaControl(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddTmqCore();
         services.AddOptions<KafkaControlOptions>().BindTmqSettings(ControlOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaControlOptions>, ControlOptionsValidator<KafkaControlOptions>>());
         services.TryAddSingleton<ControlOverrides>();

@@ -33,6 +33,13 @@ public sealed class ControlCommandTests
         { "set a word for a number", ["set", "-b", Servers, "--service", Service, "Retry:MaxAttempts=three"], "Retry:MaxAttempts is \"three\", which is not a whole number" },
         { "set an unknown policy", ["set", "-b", Servers, "--service", Service, "Retry:OnExhausted=Drop"], "which is not a policy: DeadLetter or Stop" },
         { "set a bad NSQ value", ["set", "--nsqd", "127.0.0.1:4150", "--service", Service, "Paused=maybe"], "Paused is \"maybe\", which is not a true or false" },
+        { "status without a broker", ["status"], "--bootstrap-servers is required" },
+        { "status of a bad service", ["status", "-b", Servers, "--service", "a"], "--service 'a' is not a valid PSM" },
+        { "status since too short", ["status", "-b", Servers, "--since", "5"], "--since 5 is out of range" },
+        { "status wait on Kafka", ["status", "-b", Servers, "--wait", "5"], "--wait is an NSQ option" },
+        { "status since on NSQ", ["status", "--nsqd", "127.0.0.1:4150", "--since", "60"], "--since is a Kafka option" },
+        { "status wait too long", ["status", "--nsqd", "127.0.0.1:4150", "--wait", "601"], "--wait 601 is out of range" },
+        { "status bad topic", ["status", "-b", Servers, "--status-topic", "a b"], "--status-topic 'a b' is not a valid Kafka topic" },
     };
 
     [Theory]
@@ -99,5 +106,16 @@ public sealed class ControlCommandTests
         using var request = JsonDocument.Parse(Assert.Single(helper.Requests));
         Assert.True(request.RootElement.GetProperty("clear").GetBoolean());
         Assert.Equal("{}", request.RootElement.GetProperty("settings").GetRawText());
+    }
+
+    [Fact]
+    public async Task Status_Kafka_PassesTheWindowAndService()
+    {
+        var helper = new RecordingHelper();
+
+        var result = await NsqCli.RunAsync(helper, "status", "-b", Servers, "--service", Service, "--since", "3600");
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        Assert.Equal($$"""{"verb":"status","bootstrapServers":"{{Servers}}","topic":"tmq.status","service":"{{Service}}","sinceSeconds":3600,"timeoutSeconds":10}""", Assert.Single(helper.Requests));
     }
 }

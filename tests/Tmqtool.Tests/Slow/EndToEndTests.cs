@@ -110,6 +110,13 @@ public sealed class EndToEndTests(InstalledTool tool)
             Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "order-after-control", "--value", "{\"id\":9}");
             await workerLines.WaitForAsync(l => l.Contains("key 'order-after-control'", StringComparison.Ordinal), Step);
 
+            // The registry: the worker reports itself to the status topic (every 5 s: a report may
+            // predate the last message handled).
+            var status = TmqtoolUntil(o => o.Contains(" success 4 ", StringComparison.Ordinal), "status", "--bootstrap-servers", bootstrap, "--service", Group);
+            Assert.Contains($"{Group}: no owner (set Tmq:Owner:Name)", status, StringComparison.Ordinal);
+            Assert.True(status.Contains($"    main: consuming, kafka {Topic} group {Group}, lag 0 over 3 partition(s), in flight 0, buffered 0; success 4 ", StringComparison.Ordinal), status);
+            Assert.Contains("1 live, 0 gone, 0 stopped instance(s) of " + Group + ".", status, StringComparison.Ordinal);
+
             // Every series of the consumer carries the messaging system, the engine's as well as the transport's.
             foreach (var name in new[] { "tmq_consumer_outcomes_total{", "messaging_process_duration_seconds_count{", "tmq_consumer_lag{" })
             {
@@ -120,6 +127,9 @@ public sealed class EndToEndTests(InstalledTool tool)
             await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
             Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
             Assert.Contains(workerLines.Lines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
+
+            var stopped = TmqtoolUntil(o => o.Contains(" stopped instance", StringComparison.Ordinal), "status", "--bootstrap-servers", bootstrap);
+            Assert.Contains("0 live, 0 gone, 1 stopped instance(s).", stopped, StringComparison.Ordinal);
 
             var lag = Tmqtool("lag", "--bootstrap-servers", bootstrap, "--topic", Topic, "--group", Group);
             Assert.Contains($"group={Group} topic={Topic} committed=6 lag=0", lag, StringComparison.Ordinal);
@@ -239,4 +249,17 @@ public sealed class EndToEndTests(InstalledTool tool)
     }
 
     private string Tmqtool(params string[] arguments) => tool.Run(tool.Executable, arguments, tool.WorkDirectory);
+
+    /// <summary>Runs the tool until its output satisfies <paramref name="done"/> (each run takes a second or more), for at most a <see cref="Step"/>.</summary>
+    private string TmqtoolUntil(Func<string, bool> done, params string[] arguments)
+    {
+        var deadline = DateTime.UtcNow + Step;
+        var output = Tmqtool(arguments);
+        while (!done(output) && DateTime.UtcNow < deadline)
+        {
+            output = Tmqtool(arguments);
+        }
+
+        return output;
+    }
 }

@@ -4,7 +4,7 @@
 #:property Nullable=enable
 #:property InvariantGlobalization=true
 
-// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`, `pause`, `resume`, `set`). The tool writes this file into
+// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`, `pause`, `resume`, `set`, `status`). The tool writes this file into
 // ~/.tmqtool/dev/<version>/ and runs it with `dotnet run`, so that the tool itself carries no
 // Confluent.Kafka or native librdkafka (146 MB): they are restored once, like any package.
 // The tool validates every value first and passes one JSON argument. The helper stops on
@@ -59,6 +59,7 @@ try
         "lag" => Helper.Lag(request),
         "dlq-replay" => await Helper.DlqReplay(request, stop.Token),
         "control" => await Helper.Control(request, stop.Token),
+        "status" => Helper.Status(request, stop.Token),
         var verb => throw new InvalidOperationException($"unknown helper verb {verb}"),
     };
 }
@@ -609,6 +610,89 @@ static class Helper
         var address = consumer is null ? $"{service} (every consumer)" : $"{service}, consumer {consumer}";
         var now = settings.Count == 0 ? "no settings (appsettings.json applies)" : string.Join(", ", settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
         Console.WriteLine($"{address}: {now}; written to {topic}[{delivered.Partition.Value}]@{delivered.Offset.Value}. Running instances apply it within seconds, and instances that start later apply it too.");
+        return 0;
+    }
+
+    /// <summary>status: the reports of the last --since seconds of the status topic, the latest per instance.</summary>
+    public static int Status(JsonElement request, CancellationToken stop)
+    {
+        var servers = request.GetProperty("bootstrapServers").GetString()!;
+        var topic = request.GetProperty("topic").GetString()!;
+        var service = request.GetProperty("service").ValueKind == JsonValueKind.String ? request.GetProperty("service").GetString() : null;
+        var since = TimeSpan.FromSeconds(request.GetProperty("sinceSeconds").GetInt32());
+        var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
+        var config = new ConsumerConfig { BootstrapServers = servers, GroupId = $"tmqtool-status-{Guid.NewGuid():N}", EnableAutoCommit = false, EnablePartitionEof = true, ClientId = "tmqtool-status" };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+
+        // All topics' metadata: a request naming the topic can make a broker create it.
+        var metadata = admin.GetMetadata(timeout).Topics.FirstOrDefault(t => t.Topic == topic && !t.Error.IsError);
+        if (metadata is null || metadata.Partitions.Count == 0)
+        {
+            Console.WriteLine($"No instance{(service is null ? "" : " of " + service)} has reported: the status topic {topic} does not exist at {servers} (each instance with control creates it with its first report).");
+            return 0;
+        }
+
+        var from = DateTime.UtcNow - since;
+        var starts = consumer.OffsetsForTimes(
+            metadata.Partitions.Select(p => new TopicPartitionTimestamp(topic, p.PartitionId, new Timestamp(from, TimestampType.CreateTime))),
+            timeout);
+        var open = new HashSet<int>();
+        var assign = new List<TopicPartitionOffset>();
+        foreach (var start in starts)
+        {
+            // A broker that cannot look offsets up by time (the dev broker) answers none: then the
+            // last 100,000 reports of the partition are read, and those older than the window skipped.
+            var marks = consumer.QueryWatermarkOffsets(start.TopicPartition, timeout);
+            var high = marks.High;
+            var offset = start.Offset.Value >= 0 ? start.Offset : new Offset(Math.Max(marks.Low.Value, high.Value - 100_000));
+            if (offset.Value < high.Value)
+            {
+                open.Add(start.Partition.Value);
+                assign.Add(new TopicPartitionOffset(start.TopicPartition, offset));
+            }
+        }
+
+        var reports = new List<InstanceStatus>();
+        var unreadable = 0;
+        consumer.Assign(assign);
+        var deadline = DateTime.UtcNow + timeout + TimeSpan.FromSeconds(30);
+        while (open.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline || stop.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the status topic {topic} was not read to its end in time.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                open.Remove(result.Partition.Value);
+            }
+            else if (result.Message.Value is { } value && InstanceStatus.TryDecode(value, out var status, out _))
+            {
+                if (status!.SentAt >= from)
+                {
+                    reports.Add(status);
+                }
+            }
+            else
+            {
+                unreadable++;
+            }
+        }
+
+        StatusTable.Write(Console.Out, reports, DateTimeOffset.UtcNow, service);
+        if (unreadable > 0)
+        {
+            Console.Error.WriteLine($"note: {unreadable} message(s) on {topic} were not status reports and were skipped.");
+        }
+
         return 0;
     }
 
