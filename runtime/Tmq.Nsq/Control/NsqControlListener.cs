@@ -54,7 +54,7 @@ internal sealed partial class NsqControlListener(IServiceProvider services) : IH
         var applier = services.GetRequiredService<ControlApplier>();
         _logger = services.GetService<ILoggerFactory>()?.CreateLogger("Tmq.Control") ?? NullLogger.Instance;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        var settings = options.Nsq ?? Borrowed(applier);
+        var settings = NsqControlSettings.Resolve(services, options, applier);
         var clientId = string.IsNullOrEmpty(applier.Service) ? "tmq-control" : $"{applier.Service}-control";
         _setup = new NsqControlSetup
         {
@@ -160,35 +160,6 @@ internal sealed partial class NsqControlListener(IServiceProvider services) : IH
         }
     }
 
-    /// <summary>The addresses and security settings of the first NSQ consumer that has nsqd or lookupd addresses.</summary>
-    private NsqControlSettings Borrowed(ControlApplier applier)
-    {
-        var monitor = services.GetRequiredService<IOptionsMonitor<NsqConsumerOptions>>();
-        foreach (var name in applier.Consumers)
-        {
-            NsqConsumerOptions options;
-            try
-            {
-                options = monitor.Get(name);
-            }
-            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
-            {
-                // Another transport's consumer: its section does not make NSQ consumer options.
-                continue;
-            }
-
-            if (options.Nsq is { } nsq && (nsq.Nsqd.Count > 0 || nsq.Lookupd.Count > 0))
-            {
-                return NsqControlSettings.From(nsq);
-            }
-        }
-
-        throw new TmqSettingsException(
-            ControlOptions.SectionName,
-            typeof(NsqControlOptions),
-            $"{ControlOptions.SectionName}:Nsq is not set and no NSQ consumer has nsqd or lookupd addresses to borrow: set {ControlOptions.SectionName}:Nsq:Nsqd (nsqd TCP addresses) or {ControlOptions.SectionName}:Nsq:Lookupd (nsqlookupd HTTP addresses), or register an NSQ consumer.");
-    }
-
     /// <summary>
     /// <c>&lt;service&gt;-&lt;hex&gt;#ephemeral</c>: the service's name for whoever reads nsqd's stats,
     /// made of the characters NSQ allows and cut so that the whole fits NSQ's 64 characters.
@@ -205,7 +176,7 @@ internal sealed partial class NsqControlListener(IServiceProvider services) : IH
         return $"{(stem.Length > room ? stem[..room] : stem)}-{hex}{NsqNames.EphemeralSuffix}";
     }
 
-    private static string Source(NsqControlSettings settings) => string.Join(" and ", new[]
+    internal static string Source(NsqControlSettings settings) => string.Join(" and ", new[]
     {
         settings.Nsqd.Count > 0 ? $"nsqd {string.Join(", ", settings.Nsqd)}" : null,
         settings.Lookupd.Count > 0 ? $"every nsqd nsqlookupd {string.Join(", ", settings.Lookupd)} lists" : null,

@@ -1,3 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tmq.Control;
+
 namespace Tmq.Nsq;
 
 /// <summary>
@@ -50,4 +54,41 @@ public sealed class NsqControlSettings : NsqClientSettings
         MaxMessageBytes = consumer.MaxMessageBytes,
         ConnectTimeout = consumer.ConnectTimeout,
     };
+
+    /// <summary>
+    /// Where the control reader and the status publisher find nsqd: <c>Tmq:Control:Nsq</c>, or else
+    /// the addresses and security settings of the first NSQ consumer that has nsqd or lookupd addresses.
+    /// </summary>
+    internal static NsqControlSettings Resolve(IServiceProvider services, NsqControlOptions options, ControlApplier applier)
+    {
+        if (options.Nsq is { } own)
+        {
+            return own;
+        }
+
+        var monitor = services.GetRequiredService<IOptionsMonitor<NsqConsumerOptions>>();
+        foreach (var name in applier.Consumers)
+        {
+            NsqConsumerOptions consumer;
+            try
+            {
+                consumer = monitor.Get(name);
+            }
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+            {
+                // Another transport's consumer: its section does not make NSQ consumer options.
+                continue;
+            }
+
+            if (consumer.Nsq is { } nsq && (nsq.Nsqd.Count > 0 || nsq.Lookupd.Count > 0))
+            {
+                return From(nsq);
+            }
+        }
+
+        throw new TmqSettingsException(
+            ControlOptions.SectionName,
+            typeof(NsqControlOptions),
+            $"{ControlOptions.SectionName}:Nsq is not set and no NSQ consumer has nsqd or lookupd addresses to borrow: set {ControlOptions.SectionName}:Nsq:Nsqd (nsqd TCP addresses) or {ControlOptions.SectionName}:Nsq:Lookupd (nsqlookupd HTTP addresses), or register an NSQ consumer.");
+    }
 }
