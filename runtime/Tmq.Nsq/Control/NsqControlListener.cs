@@ -176,7 +176,7 @@ internal sealed partial class NsqControlListener(IServiceProvider services) : IH
         return $"{(stem.Length > room ? stem[..room] : stem)}-{hex}{NsqNames.EphemeralSuffix}";
     }
 
-    internal static string Source(NsqControlSettings settings) => string.Join(" and ", new[]
+    private static string Source(NsqControlSettings settings) => string.Join(" and ", new[]
     {
         settings.Nsqd.Count > 0 ? $"nsqd {string.Join(", ", settings.Nsqd)}" : null,
         settings.Lookupd.Count > 0 ? $"every nsqd nsqlookupd {string.Join(", ", settings.Lookupd)} lists" : null,

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Tmq.Nsq.Control;
 
-/// <summary>Log events of the NSQ control reader (event ids 3300-3309, stable).</summary>
+/// <summary>Log events of the NSQ control reader (event ids 3300-3309) and status publisher (3310-3319), stable.</summary>
 internal static partial class NsqControlLog
 {
     [LoggerMessage(3300, LogLevel.Information, "Control reader: reading topic {Topic} on channel {Channel} from {Source}.")]
@@ -25,4 +25,16 @@ internal static partial class NsqControlLog
 
     [LoggerMessage(3306, LogLevel.Error, "Control reader: applying the control message ({Origin}) failed; it is finished (FIN) and not applied.")]
     public static partial void ApplyFailed(ILogger logger, Exception exception, string origin);
+
+    [LoggerMessage(3310, LogLevel.Information, "Status reports: publishing to {Topic} every {Seconds:0.#} s through {Source}.")]
+    public static partial void StatusStarted(ILogger logger, string topic, double seconds, string source);
+
+    [LoggerMessage(3311, LogLevel.Warning, "Status reports: {Reason} The report is dropped; the next one replaces it.")]
+    public static partial void StatusNotPublished(ILogger logger, string reason);
+
+    [LoggerMessage(3312, LogLevel.Information, "Status reports: published to {Topic} again.")]
+    public static partial void StatusPublishedAgain(ILogger logger, string topic);
+
+    [LoggerMessage(3313, LogLevel.Warning, "Status reports: nsqlookupd {Lookupd} could not be asked for its nsqd: {Reason} Its last answer stands.")]
+    public static partial void StatusLookupdFailed(ILogger logger, string lookupd, string reason);
 }

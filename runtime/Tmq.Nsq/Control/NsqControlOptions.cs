@@ -31,6 +31,11 @@ public sealed class NsqControlOptions : ControlOptions
             yield return $"{SectionName}:Topic is \"{Topic}\"; an NSQ topic name is {NsqNames.Rule}.";
         }
 
+        if (!string.IsNullOrWhiteSpace(StatusTopic) && StatusTopic != Topic && !NsqNames.IsValid(StatusTopic))
+        {
+            yield return $"{SectionName}:StatusTopic is \"{StatusTopic}\"; an NSQ topic name is {NsqNames.Rule}.";
+        }
+
         if (Nsq is not { } nsq)
         {
             yield break;

@@ -20,7 +20,9 @@ public static class NsqControlServiceCollectionExtensions
     /// precedence over appsettings.json, environment variables and the command line until they are
     /// cleared. It starts before every hosted service registered so far or later, so that it is
     /// subscribed before the consumers start. NSQ keeps no history for it: an instance started later
-    /// receives only what is published after it subscribed.
+    /// receives only what is published after it subscribed. Every instance also publishes its status
+    /// to <c>Tmq:Control:StatusTopic</c> (default <c>tmq.status</c>) every <c>Tmq:Control:StatusInterval</c>
+    /// (5 s), for <c>tmqtool status</c>, through one of the same nsqd.
     /// </summary>
     /// <param name="services">The service collection.</param>
     public static IServiceCollection AddTmqNsqControl(this IServiceCollection services)
@@ -33,6 +35,9 @@ public static class NsqControlServiceCollectionExtensions
         var listener = ServiceDescriptor.Singleton<IHostedService>(static sp => new NsqControlListener(sp));
         var first = services.Select((d, i) => (d, i)).FirstOrDefault(static x => x.d.ServiceType == typeof(IHostedService)) is var (descriptor, index) && descriptor is not null ? index : services.Count;
         services.Insert(first, listener);
+
+        // Last: it starts after the consumers (it reports on them) and stops before them, saying so.
+        services.AddSingleton<IHostedService>(static sp => new NsqStatusPublisher(sp));
         return services;
     }
 }

@@ -29,6 +29,14 @@ public sealed class NsqControlOptionsTests
     }
 
     [Fact]
+    public void Problems_StatusTopicNotAnNsqName_NamesIt()
+    {
+        var problem = Assert.Single(new NsqControlOptions { StatusTopic = "tmq status" }.Problems());
+
+        Assert.StartsWith("Tmq:Control:StatusTopic is \"tmq status\"; an NSQ topic name is", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Problems_Defaults_None()
     {
         Assert.Empty(new NsqControlOptions().Problems());
