@@ -17,6 +17,8 @@ public sealed class NsqStatusTests
     private const string StatusTopic = "tmq.status";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    public static TheoryData<string> Brokers => TestBroker.Kinds;
+
     public static TheoryData<string> BrokersWithLookupd => TestBroker.KindsWithLookupd;
 
     [Theory]
@@ -74,6 +76,32 @@ public sealed class NsqStatusTests
         Assert.Equal(5, last.Consumers.Single().Outcomes["success"]);
     }
 
+    [Theory]
+    [MemberData(nameof(Brokers))]
+    public async Task Status_NsqdDownThenBack_DropsReportsWarnsThenPublishesAgain(string kind)
+    {
+        await using var broker = await TestBroker.StartAsync(kind);
+        await using var host = await NsqTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Consumers:main:Nsq:Nsqd:0"] = broker.TcpAddress, ["Control:StatusInterval"] = "00:00:01" },
+            static (_, _) => Task.CompletedTask,
+            configure: static services => services.AddTmqNsqControl());
+        await Eventually.TrueAsync(() => broker.HasTopicAsync(StatusTopic), () => "no report was published", Timeout);
+
+        await broker.StopAsync();
+
+        await Eventually.TrueAsync(() => Lines(host, 3311).Count > 0, "no warning said a report was dropped", Timeout);
+        var dropped = Lines(host, 3311)[0];
+        Assert.Contains($"a report to {StatusTopic} was not published", dropped, StringComparison.Ordinal);
+        Assert.Contains(broker.TcpAddress, dropped, StringComparison.Ordinal);
+
+        await broker.StartAgainAsync();
+        await using var reader = await StatusReader.StartAsync(broker);
+
+        await reader.NextAsync(static r => !r.Stopping, "no report arrived once nsqd was back");
+        await Eventually.TrueAsync(() => Lines(host, 3312).Count == 1, "no line said reports are published again", Timeout);
+        Assert.Single(Lines(host, 3311));
+    }
+
     [Fact]
     public async Task Status_IntervalZero_PublishesNothing()
     {
@@ -87,8 +115,10 @@ public sealed class NsqStatusTests
         await host.StopAsync();
 
         Assert.False(await broker.HasTopicAsync(StatusTopic));
-        Assert.DoesNotContain(host.Logs.Lines, static l => l.Split(' ')[1] == "3310");
+        Assert.Empty(Lines(host, 3310));
     }
+
+    private static List<string> Lines(NsqTestHost host, int eventId) => [.. host.Logs.Lines.Where(l => l.Split(' ')[1] == eventId.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <summary>A plain NSQ subscriber on the status topic, as tmqtool would be: it finishes every report and decodes it.</summary>
     private sealed class StatusReader(RawNsqClient client) : IAsyncDisposable
