@@ -37,4 +37,7 @@ internal static partial class NsqControlLog
 
     [LoggerMessage(3313, LogLevel.Warning, "Status reports: nsqlookupd {Lookupd} could not be asked for its nsqd: {Reason} Its last answer stands.")]
     public static partial void StatusLookupdFailed(ILogger logger, string lookupd, string reason);
+
+    [LoggerMessage(3314, LogLevel.Information, "Status reports: off, as no Tmq consumer or producer is registered (AddTmqNsqConsumer, AddTmqNsqProducer): there is nothing to report on.")]
+    public static partial void StatusNothingToReport(ILogger logger);
 }

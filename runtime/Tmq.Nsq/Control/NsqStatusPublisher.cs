@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tmq.Control;
+using Tmq.Telemetry;
 
 namespace Tmq.Nsq.Control;
 
@@ -45,6 +46,13 @@ internal sealed partial class NsqStatusPublisher(IServiceProvider services) : IH
         }
 
         _logger = services.GetService<ILoggerFactory>()?.CreateLogger("Tmq.Control") ?? NullLogger.Instance;
+        if (services.GetService<TmqMetrics>() is null)
+        {
+            // The report is made of what consumers and producers tell TmqMetrics, which they register.
+            NsqControlLog.StatusNothingToReport(_logger);
+            return Task.CompletedTask;
+        }
+
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _warnings = new RepeatedWarnings(_time);
         _topic = options.StatusTopic;
