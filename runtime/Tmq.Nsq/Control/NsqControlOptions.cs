@@ -15,6 +15,12 @@ namespace Tmq.Nsq;
 /// </remarks>
 public sealed class NsqControlOptions : ControlOptions
 {
+    /// <summary>The NSQ default status topic: ephemeral, so that nsqd keeps no reports on disk and, while nobody reads them, drops what its memory queue cannot hold instead of piling them up.</summary>
+    public const string DefaultStatusTopic = "tmq.status#ephemeral";
+
+    /// <summary>Sets the NSQ defaults.</summary>
+    public NsqControlOptions() => StatusTopic = DefaultStatusTopic;
+
     /// <summary>Where nsqd is and how to talk to it. <value>Defaults to null: the first NSQ consumer's addresses and security settings.</value></summary>
     public NsqControlSettings? Nsq { get; set; }
 

@@ -14,7 +14,7 @@ namespace Tmq.Nsq.Tests.Control;
 /// </summary>
 public sealed class NsqStatusTests
 {
-    private const string StatusTopic = "tmq.status";
+    private const string StatusTopic = NsqControlOptions.DefaultStatusTopic;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public static TheoryData<string> Brokers => TestBroker.Kinds;

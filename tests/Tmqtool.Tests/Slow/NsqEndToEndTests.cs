@@ -132,6 +132,12 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
             Assert.Contains($"{Channel}, consumer main: Paused=false; published to tmq.control on 1 of 1 nsqd.", resumed, StringComparison.Ordinal);
             await workerLines.WaitForAsync(l => l.Contains("Handled key 'while-paused'", StringComparison.Ordinal), Step);
 
+            // The registry: the worker's reports, heard on the status topic for --wait seconds.
+            var status = Tmqtool("status", "--lookupd", lookupd, "--service", Channel, "--wait", "12");
+            Assert.True(status.Contains($"    main: consuming, nsq {Topic} channel {Channel}, depth 0 over 1 nsqd connection(s)", StringComparison.Ordinal), status);
+            Assert.Contains($"1 live, 0 gone, 0 stopped instance(s) of {Channel}.", status, StringComparison.Ordinal);
+            Assert.Contains("control Paused=false", status, StringComparison.Ordinal);
+
             await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
             Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
 

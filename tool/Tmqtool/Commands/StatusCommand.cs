@@ -18,6 +18,7 @@ namespace Tmqtool.Commands;
 internal sealed class StatusCommand
 {
     internal const string DefaultTopic = "tmq.status";
+    internal const string DefaultNsqTopic = Tmq.Nsq.NsqControlOptions.DefaultStatusTopic;
 
     internal const string Examples = """
           tmqtool status --bootstrap-servers 127.0.0.1:9092
@@ -35,8 +36,7 @@ internal sealed class StatusCommand
 
     private readonly Option<string> _topic = new("--status-topic")
     {
-        Description = $"The status topic the services report to (their Tmq:Control:StatusTopic). Default: {DefaultTopic}.",
-        DefaultValueFactory = _ => DefaultTopic,
+        Description = $"The status topic the services report to (their Tmq:Control:StatusTopic). Default: {DefaultTopic} on Kafka, {DefaultNsqTopic} on NSQ (nsqd keeps no reports nobody reads).",
         HelpName = "topic",
     };
 
@@ -93,7 +93,7 @@ internal sealed class StatusCommand
     {
         var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
         BrokerVerb.RefuseOnKafka(parse, _wait);
-        var topic = KafkaNames.ValidateAnyTopic("--status-topic", parse.GetValue(_topic), DefaultTopic);
+        var topic = KafkaNames.ValidateAnyTopic("--status-topic", parse.GetValue(_topic) ?? DefaultTopic, DefaultTopic);
         var (service, timeout) = Common(parse);
         var since = parse.GetValue(_since);
         InputException.CheckRange("--since", since, 10, 604_800, "e.g. --since 300");
@@ -110,7 +110,7 @@ internal sealed class StatusCommand
     private Func<TextWriter, TextWriter, CancellationToken, Task<int>> CreateNsqRun(ParseResult parse, NsqTarget target)
     {
         BrokerVerb.RefuseOnNsq(parse, _since, "NSQ keeps no reports to read back: the tool listens for --wait seconds instead");
-        var topic = NsqNames.ValidateAnyTopic("--status-topic", parse.GetValue(_topic), DefaultTopic);
+        var topic = NsqNames.ValidateAnyTopic("--status-topic", parse.GetValue(_topic) ?? DefaultNsqTopic, DefaultNsqTopic);
         var (service, timeout) = Common(parse);
         var wait = parse.GetValue(_wait);
         InputException.CheckRange("--wait", wait, 1, 600, "e.g. --wait 12");
