@@ -128,7 +128,7 @@ public sealed class KafkaConsumerConfigurationErrorTests
             ["Tmq:Consumers:mian:Topic"] = "orders",
         }));
 
-        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Heath is not a setting; the settings here are Service, Consumers, Producer, Health.", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Heath is not a setting; the settings here are Service, Consumers, Producer, Health, Control, Owner.", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.StartsWith("Tmq:Consumers:mian is read by no consumer; the consumers this service registers are main", StringComparison.Ordinal));
     }
 
