@@ -48,7 +48,8 @@ internal sealed record CliEnvironment(string WorkingDirectory, PackageVersions V
 /// <param name="XunitRunner">xunit.runner.visualstudio.</param>
 /// <param name="OpenTelemetry">OpenTelemetry.Extensions.Hosting.</param>
 /// <param name="PrometheusExporter">OpenTelemetry.Exporter.Prometheus.HttpListener (only served as a pre-release).</param>
-internal sealed record PackageVersions(string Tmq, string Hosting, string TestSdk, string Xunit, string XunitRunner, string OpenTelemetry, string PrometheusExporter)
+/// <param name="OtlpExporter">OpenTelemetry.Exporter.OpenTelemetryProtocol.</param>
+internal sealed record PackageVersions(string Tmq, string Hosting, string TestSdk, string Xunit, string XunitRunner, string OpenTelemetry, string PrometheusExporter, string OtlpExporter)
 {
     internal static PackageVersions FromAssembly(Assembly assembly)
     {
@@ -73,6 +74,7 @@ internal sealed record PackageVersions(string Tmq, string Hosting, string TestSd
             Version("xunit"),
             Version("xunit.runner.visualstudio"),
             Version("OpenTelemetry.Extensions.Hosting"),
-            Version("OpenTelemetry.Exporter.Prometheus.HttpListener"));
+            Version("OpenTelemetry.Exporter.Prometheus.HttpListener"),
+            Version("OpenTelemetry.Exporter.OpenTelemetryProtocol"));
     }
 }

@@ -171,6 +171,53 @@ public sealed class EndToEndTests(InstalledTool tool)
     }
 
     [SlowFact]
+    public async Task Tool_KafkaWorker_WithOtlpEndpoint_ExportsTheMessagesTraceAndLogsItsIds()
+    {
+        Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
+        var service = tool.Service("kafka");
+        using var broker = ProcessRunner.Start(tool.Executable, ["dev", "kafka", "--topic", Topic + ":3"], tool.WorkDirectory, tool.Environment);
+        var brokerLines = new LineReader(broker);
+        using var receiver = new OtlpReceiver();
+        Process? worker = null;
+        try
+        {
+            var bootstrap = (await brokerLines.WaitForAsync(l => l.StartsWith("bootstrap.servers=", StringComparison.Ordinal), Start))["bootstrap.servers=".Length..];
+            worker = StartWorker(
+                service,
+                bootstrap,
+                Processes.FreePort(),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.Endpoint),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+                ("OTEL_BSP_SCHEDULE_DELAY", "200"));
+            var workerLines = new LineReader(worker);
+            await workerLines.WaitForAsync(l => l.Contains("Application started", StringComparison.Ordinal), Start);
+
+            // A message sent with a trace context: the consumer continues that trace.
+            var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "traced", "--value", "{\"id\":1}", "--header", $"traceparent=00-{traceId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
+
+            await workerLines.WaitForAsync(l => l.Contains("key 'traced'", StringComparison.Ordinal), Step);
+            await workerLines.WaitForAsync(l => l.Contains($"TraceId:{traceId}", StringComparison.Ordinal), Step);
+            await receiver.WaitForAsync(Convert.FromHexString(traceId), Step);
+
+            await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
+            Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
+        }
+        finally
+        {
+            foreach (var process in new[] { worker, broker })
+            {
+                if (process is { HasExited: false })
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+
+            worker?.Dispose();
+        }
+    }
+
+    [SlowFact]
     public async Task Tool_KafkaWorker_BadSetting_ExitsWithCode1NamingIt()
     {
         var (exitCode, lines) = await RunUntilExitAsync(StartWorker(tool.Service("kafka"), "127.0.0.1:9", metricsPort: 0, ("Tmq__Consumers__main__Concurrency", "-1")));

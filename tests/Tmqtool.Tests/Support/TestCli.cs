@@ -4,7 +4,7 @@ namespace Tmqtool.Tests.Support;
 internal static class TestCli
 {
     /// <summary>Versions fixed for the tests, so that snapshots do not change with the repository's versions.</summary>
-    internal static readonly PackageVersions Versions = new("1.2.3", "10.0.0", "18.0.0", "2.9.3", "3.1.5", "1.20.1", "1.20.1-beta.1");
+    internal static readonly PackageVersions Versions = new("1.2.3", "10.0.0", "18.0.0", "2.9.3", "3.1.5", "1.20.1", "1.20.1-beta.1", "1.20.1");
 
     internal static CliResult Run(string workingDirectory, params string[] args) =>
         Run(new CliEnvironment(workingDirectory, Versions, BundledFeedDirectory: null), args);

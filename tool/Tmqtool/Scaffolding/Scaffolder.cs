@@ -94,6 +94,7 @@ internal static class Scaffolder
             ["xunit_version"] = settings.Versions.Xunit,
             ["xunit_runner_version"] = settings.Versions.XunitRunner,
             ["opentelemetry_version"] = settings.Versions.OpenTelemetry,
+            ["otlp_exporter_version"] = settings.Versions.OtlpExporter,
             ["prometheus_exporter_version"] = settings.Versions.PrometheusExporter,
         };
     }
