@@ -50,7 +50,8 @@ internal static class Cli
         var resume = ControlCommand.CreateResume(environment);
         var set = ControlCommand.CreateSet(environment);
         var status = StatusCommand.Create(environment);
-        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq, pause, resume, set, status };
+        var trace = TraceCommand.Create(environment);
+        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq, pause, resume, set, status, trace };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamplesAction(
             (HelpAction)help.Action!,
@@ -70,6 +71,7 @@ internal static class Cli
                 [resume] = ControlCommand.ResumeExamples,
                 [set] = ControlCommand.SetExamples,
                 [status] = StatusCommand.Examples,
+                [trace] = TraceCommand.Examples,
             });
 
         // "@file" arguments would make the parser read files named by the user; a scaffolder has no need.

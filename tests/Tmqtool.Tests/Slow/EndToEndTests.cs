@@ -171,11 +171,11 @@ public sealed class EndToEndTests(InstalledTool tool)
     }
 
     [SlowFact]
-    public async Task Tool_KafkaWorker_WithOtlpEndpoint_ExportsTheMessagesTraceAndLogsItsIds()
+    public async Task Tool_KafkaWorker_WithOtlpEndpoint_ExportsTheMessagesTraceAndTraceFindsItsHops()
     {
         Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
         var service = tool.Service("kafka");
-        using var broker = ProcessRunner.Start(tool.Executable, ["dev", "kafka", "--topic", Topic + ":3"], tool.WorkDirectory, tool.Environment);
+        using var broker = ProcessRunner.Start(tool.Executable, ["dev", "kafka", "--topic", Topic + ":3", "--topic", Topic + ".dlq:1"], tool.WorkDirectory, tool.Environment);
         var brokerLines = new LineReader(broker);
         using var receiver = new OtlpReceiver();
         Process? worker = null;
@@ -199,6 +199,24 @@ public sealed class EndToEndTests(InstalledTool tool)
             await workerLines.WaitForAsync(l => l.Contains("key 'traced'", StringComparison.Ordinal), Step);
             await workerLines.WaitForAsync(l => l.Contains($"TraceId:{traceId}", StringComparison.Ordinal), Step);
             await receiver.WaitForAsync(Convert.FromHexString(traceId), Step);
+
+            // A poison message of another trace: dead-lettered, replayed, dead-lettered again.
+            // tmqtool trace finds all four hops by their traceparent, without a tracing backend.
+            var poison = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "poison", "--value", "", "--header", $"traceparent=00-{poison}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
+            Tmqtool("tail", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--from-beginning", "--count", "1", "--timeout", "60");
+            Tmqtool("dlq", "replay", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq");
+            Tmqtool("tail", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--from-beginning", "--count", "2", "--timeout", "60");
+            var trace = Tmqtool("trace", poison, "--topic", Topic, "--bootstrap-servers", bootstrap);
+            Assert.True(trace.Contains($"4 message(s) of trace {poison} in {Topic} and {Topic}.dlq, the last 3600 s.", StringComparison.Ordinal), trace);
+            Assert.True(trace.Contains($" {Topic}.dlq[0]@0 key=poison dead letter of {Topic}[", StringComparison.Ordinal), trace);
+            Assert.True(trace.Contains($" {Topic}.dlq[0]@1 key=poison dead letter of {Topic}[", StringComparison.Ordinal), trace);
+            Assert.Equal(2, trace.Split('\n').Count(l => l.Contains($" {Topic}[", StringComparison.Ordinal) && l.Contains("key=poison traceparent=", StringComparison.Ordinal)));
+            await receiver.WaitForAsync(Convert.FromHexString(poison), Step);
+            var (missingExit, missing) = ProcessRunner.Run(
+                tool.Executable, ["trace", Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), "--topic", Topic, "--bootstrap-servers", bootstrap], tool.WorkDirectory, InstalledTool.Limit, tool.Environment);
+            Assert.Equal(1, missingExit);
+            Assert.Contains("error: no message of trace", missing, StringComparison.Ordinal);
 
             await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
             Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");

@@ -4,7 +4,7 @@
 #:property Nullable=enable
 #:property InvariantGlobalization=true
 
-// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`, `pause`, `resume`, `set`, `status`). The tool writes this file into
+// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`, `pause`, `resume`, `set`, `status`, `trace`). The tool writes this file into
 // ~/.tmqtool/dev/<version>/ and runs it with `dotnet run`, so that the tool itself carries no
 // Confluent.Kafka or native librdkafka (146 MB): they are restored once, like any package.
 // The tool validates every value first and passes one JSON argument. The helper stops on
@@ -60,6 +60,7 @@ try
         "dlq-replay" => await Helper.DlqReplay(request, stop.Token),
         "control" => await Helper.Control(request, stop.Token),
         "status" => Helper.Status(request, stop.Token),
+        "trace" => Helper.Trace(request, stop.Token),
         var verb => throw new InvalidOperationException($"unknown helper verb {verb}"),
     };
 }
@@ -693,6 +694,99 @@ static class Helper
             Console.Error.WriteLine($"note: {unreadable} message(s) on {topic} were not status reports and were skipped.");
         }
 
+        return 0;
+    }
+
+    /// <summary>trace: the messages of the last --since seconds of each topic whose traceparent names the trace id, in time order.</summary>
+    public static int Trace(JsonElement request, CancellationToken stop)
+    {
+        var servers = request.GetProperty("bootstrapServers").GetString()!;
+        var traceId = request.GetProperty("traceId").GetString()!;
+        var topics = request.GetProperty("topics").EnumerateArray().Select(t => t.GetString()!).ToList();
+        var since = TimeSpan.FromSeconds(request.GetProperty("sinceSeconds").GetInt32());
+        var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
+        var config = new ConsumerConfig { BootstrapServers = servers, GroupId = $"tmqtool-trace-{Guid.NewGuid():N}", EnableAutoCommit = false, EnablePartitionEof = true, ClientId = "tmqtool-trace" };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+
+        // All topics' metadata: a request naming a topic can make a broker create it.
+        var metadata = admin.GetMetadata(timeout).Topics.Where(t => !t.Error.IsError).ToDictionary(t => t.Topic);
+        var from = DateTime.UtcNow - since;
+        var open = new HashSet<(string, int)>();
+        var assign = new List<TopicPartitionOffset>();
+        foreach (var topic in topics)
+        {
+            if (!metadata.TryGetValue(topic, out var found))
+            {
+                Console.Error.WriteLine($"note: topic {topic} does not exist at {servers}.");
+                continue;
+            }
+
+            var starts = consumer.OffsetsForTimes(found.Partitions.Select(p => new TopicPartitionTimestamp(topic, p.PartitionId, new Timestamp(from, TimestampType.CreateTime))), timeout);
+            foreach (var start in starts)
+            {
+                // A broker that cannot look offsets up by time answers none: then the last 100,000
+                // messages of the partition are read, and those older than the window skipped.
+                var marks = consumer.QueryWatermarkOffsets(start.TopicPartition, timeout);
+                var offset = start.Offset.Value >= 0 ? start.Offset : new Offset(Math.Max(marks.Low.Value, marks.High.Value - 100_000));
+                if (offset.Value < marks.High.Value)
+                {
+                    open.Add((topic, start.Partition.Value));
+                    assign.Add(new TopicPartitionOffset(start.TopicPartition, offset));
+                }
+            }
+        }
+
+        var hops = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var wanted = $"-{traceId}-";
+        consumer.Assign(assign);
+        var deadline = DateTime.UtcNow + timeout + TimeSpan.FromMinutes(5);
+        while (open.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline || stop.IsCancellationRequested)
+            {
+                throw new TimeoutException("the topics were not read to their end in time; try a shorter --since.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                open.Remove((result.Topic, result.Partition.Value));
+            }
+            else if (result.Message.Timestamp.UtcDateTime >= from && Header(result.Message.Headers, "traceparent") is { } parent && parent.Contains(wanted, StringComparison.Ordinal))
+            {
+                hops.Add(result);
+            }
+        }
+
+        foreach (var hop in hops.OrderBy(h => h.Message.Timestamp.UnixTimestampMs).ThenBy(h => h.Topic, StringComparer.Ordinal).ThenBy(h => h.Offset.Value))
+        {
+            var line = new StringBuilder();
+            var at = hop.Message.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            line.Append(CultureInfo.InvariantCulture, $"{at} {Position(hop.Topic, hop.Partition.Value, hop.Offset.Value)} key={Show(hop.Message.Key)}");
+            if (Header(hop.Message.Headers, "tmq-dlq-original-topic") is { } original)
+            {
+                line.Append(CultureInfo.InvariantCulture,
+                    $" dead letter of {original}[{Header(hop.Message.Headers, "tmq-dlq-original-partition")}]@{Header(hop.Message.Headers, "tmq-dlq-original-offset")} after {Header(hop.Message.Headers, "tmq-dlq-attempts")} attempt(s): {Header(hop.Message.Headers, "tmq-dlq-exception-type")}");
+            }
+
+            line.Append(CultureInfo.InvariantCulture, $" traceparent={Header(hop.Message.Headers, "traceparent")}");
+            Console.WriteLine(line.ToString());
+        }
+
+        var window = $"in {string.Join(" and ", topics)}, the last {since.TotalSeconds:0} s";
+        if (hops.Count == 0)
+        {
+            Console.Error.WriteLine($"error: no message of trace {traceId} {window}. Check the id, or read further back with --since.");
+            return 1;
+        }
+
+        Console.WriteLine($"{hops.Count} message(s) of trace {traceId} {window}.");
         return 0;
     }
 

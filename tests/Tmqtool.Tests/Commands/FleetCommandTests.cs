@@ -5,11 +5,11 @@ using Tmqtool.Tests.Support;
 namespace Tmqtool.Tests.Commands;
 
 /// <summary>
-/// <c>pause</c>, <c>resume</c> and <c>set</c>: what they hand to the Kafka helper, and bad input
+/// <c>pause</c>, <c>resume</c>, <c>set</c>, <c>status</c> and <c>trace</c>: what they hand to the Kafka helper, and bad input
 /// refused with exit code 2 before anything connects. The runs against a broker and a worker are in
 /// the NSQ control tests and <see cref="Slow.EndToEndTests"/>.
 /// </summary>
-public sealed class ControlCommandTests
+public sealed class FleetCommandTests
 {
     private const string Servers = "127.0.0.1:9092";
     private const string Service = "shop.orders.consumer";
@@ -40,6 +40,11 @@ public sealed class ControlCommandTests
         { "status since on NSQ", ["status", "--nsqd", "127.0.0.1:4150", "--since", "60"], "--since is a Kafka option" },
         { "status wait too long", ["status", "--nsqd", "127.0.0.1:4150", "--wait", "601"], "--wait 601 is out of range" },
         { "status bad topic", ["status", "-b", Servers, "--status-topic", "a b"], "--status-topic 'a b' is not a valid Kafka topic" },
+        { "trace id too short", ["trace", "abc", "-b", Servers, "--topic", "orders"], "trace-id 'abc' is not a valid trace id" },
+        { "trace id in capitals", ["trace", "4BF92F3577B34DA6A3CE929D0E0E4736", "-b", Servers, "--topic", "orders"], "32 lowercase hexadecimal digits" },
+        { "trace id all zero", ["trace", new string('0', 32), "-b", Servers, "--topic", "orders"], "not all zero" },
+        { "trace without a topic", ["trace", "4bf92f3577b34da6a3ce929d0e0e4736", "-b", Servers], "--topic is required" },
+        { "trace on NSQ", ["trace", "4bf92f3577b34da6a3ce929d0e0e4736", "--nsqd", "127.0.0.1:4150", "--topic", "orders"], "trace reads Kafka topics, and this run is on NSQ" },
     };
 
     [Theory]
@@ -117,5 +122,16 @@ public sealed class ControlCommandTests
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
         Assert.Equal($$"""{"verb":"status","bootstrapServers":"{{Servers}}","topic":"tmq.status","service":"{{Service}}","sinceSeconds":3600,"timeoutSeconds":10}""", Assert.Single(helper.Requests));
+    }
+
+    [Fact]
+    public async Task Trace_Kafka_LooksInTheTopicAndItsDeadLetterTopic()
+    {
+        var helper = new RecordingHelper();
+
+        var result = await NsqCli.RunAsync(helper, "trace", "4bf92f3577b34da6a3ce929d0e0e4736", "-b", Servers, "--topic", "orders", "--since", "600");
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        Assert.Equal($$"""{"verb":"trace","bootstrapServers":"{{Servers}}","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","topics":["orders","orders.dlq"],"sinceSeconds":600,"timeoutSeconds":10}""", Assert.Single(helper.Requests));
     }
 }
