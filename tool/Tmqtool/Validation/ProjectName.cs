@@ -28,7 +28,7 @@ internal static partial class ProjectName
         "System", "Microsoft", "Tmq", "Xunit", "OpenTelemetry", "Program",
         "MessageHandler", "MessageHandlerTests", "IMessageHandler", "TmqMessage", "PermanentFailureException",
         "InMemoryConsumer", "ConsumerOptions", "Task", "CancellationToken", "TimeSpan", "ArgumentNullException", "Exception", "Environment",
-        "ILogger", "LoggerMessage", "LogLevel", "NullLogger", "Host", "Assert", "Fact",
+        "ILogger", "LoggerMessage", "LogLevel", "NullLogger", "Host", "Assert", "Fact", "ActivityTrackingOptions",
     };
 
     /// <summary>Device names Windows refuses as the first part of a file name (CON.csproj cannot exist).</summary>
