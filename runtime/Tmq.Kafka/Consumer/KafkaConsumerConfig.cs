@@ -80,4 +80,14 @@ internal static class KafkaConsumerConfig
 
         return normalized;
     }
+
+    /// <summary>
+    /// Whether a (normalized) librdkafka key says where and how to connect, not how to consume:
+    /// what another client of the same service (its dead-letter producer, the control reader)
+    /// takes from a consumer's <c>Kafka</c> block.
+    /// </summary>
+    public static bool IsConnectionSetting(string key) =>
+        key == "bootstrap.servers" || key.StartsWith("security.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal) ||
+        key.StartsWith("ssl.", StringComparison.Ordinal) || key.StartsWith("socket.", StringComparison.Ordinal) ||
+        key == "broker.address.family" || key == "client.dns.lookup";
 }

@@ -212,9 +212,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         producer.Kafka["message.max.bytes"] = DeadLetterMessageMaxBytes;
         foreach (var (key, value) in settings)
         {
-            if (key.StartsWith("security.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal) ||
-                key.StartsWith("ssl.", StringComparison.Ordinal) || key.StartsWith("socket.", StringComparison.Ordinal) ||
-                key == "broker.address.family" || key == "client.dns.lookup")
+            if (key != "bootstrap.servers" && KafkaConsumerConfig.IsConnectionSetting(key))
             {
                 producer.Kafka[key] = value;
             }

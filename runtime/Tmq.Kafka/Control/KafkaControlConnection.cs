@@ -22,11 +22,7 @@ internal static class KafkaControlConnection
             var settings = KafkaConsumerConfig.Normalize(monitor.Get(name).Kafka);
             if (settings.ContainsKey("bootstrap.servers"))
             {
-                return settings
-                    .Where(static s => s.Key == "bootstrap.servers" || s.Key.StartsWith("security.", StringComparison.Ordinal) || s.Key.StartsWith("sasl.", StringComparison.Ordinal) ||
-                                       s.Key.StartsWith("ssl.", StringComparison.Ordinal) || s.Key.StartsWith("socket.", StringComparison.Ordinal) ||
-                                       s.Key == "broker.address.family" || s.Key == "client.dns.lookup")
-                    .ToDictionary(StringComparer.Ordinal);
+                return settings.Where(static s => KafkaConsumerConfig.IsConnectionSetting(s.Key)).ToDictionary(StringComparer.Ordinal);
             }
         }
 

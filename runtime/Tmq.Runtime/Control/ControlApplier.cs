@@ -22,7 +22,7 @@ internal sealed class ControlApplier
     private readonly ControlOverrides _overrides;
     private readonly IReadOnlyList<ControlTarget> _targets;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, ControlMessage> _state = new(StringComparer.Ordinal);
+    private Dictionary<string, ControlMessage> _state = new(StringComparer.Ordinal);
 
     public ControlApplier(IServiceProvider services)
     {
@@ -115,11 +115,7 @@ internal sealed class ControlApplier
                 return false;
             }
 
-            _state.Clear();
-            foreach (var (k, v) in next)
-            {
-                _state[k] = v;
-            }
+            _state = next;
 
             _overrides.Commit(settings, changed);
             foreach (var name in changed)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ internal sealed class StatusReporter : IDisposable
     private readonly TmqMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<(string Consumer, string Outcome), long> _outcomes = new();
+    private readonly ConcurrentDictionary<(string Consumer, string Outcome), StrongBox<long>> _outcomes = new();
     private readonly DateTimeOffset _startedAt;
 
     public StatusReporter(IServiceProvider services, TimeSpan interval)
@@ -74,7 +75,7 @@ internal sealed class StatusReporter : IDisposable
                 Buffered = gauges.Buffered,
                 Lag = gauges.Lag().ToDictionary(static l => l.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture), static l => l.Lag, StringComparer.Ordinal),
                 Depth = gauges.Depth().ToDictionary(static d => d.Server, static d => d.Depth, StringComparer.Ordinal),
-                Outcomes = gauges.Outcomes.ToDictionary(static o => o, o => _outcomes.GetValueOrDefault((name, o)), StringComparer.Ordinal),
+                Outcomes = gauges.Outcomes.ToDictionary(static o => o, o => _outcomes.TryGetValue((name, o), out var total) ? Volatile.Read(ref total.Value) : 0, StringComparer.Ordinal),
                 Control = control?.SettingsOf(name) ?? new Dictionary<string, string>(),
             });
         }
@@ -114,9 +115,10 @@ internal sealed class StatusReporter : IDisposable
             }
         }
 
+        // Once per message handled: after each pair's first count, a lookup and an atomic add, no allocation.
         if (consumer is not null && outcome is not null && value != 0)
         {
-            _outcomes.AddOrUpdate((consumer, outcome), value, (_, total) => total + value);
+            Interlocked.Add(ref _outcomes.GetOrAdd((consumer, outcome), static _ => new StrongBox<long>()).Value, value);
         }
     }
 

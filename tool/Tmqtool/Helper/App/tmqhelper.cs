@@ -635,47 +635,11 @@ static class Helper
         }
 
         var from = DateTime.UtcNow - since;
-        var starts = consumer.OffsetsForTimes(
-            metadata.Partitions.Select(p => new TopicPartitionTimestamp(topic, p.PartitionId, new Timestamp(from, TimestampType.CreateTime))),
-            timeout);
-        var open = new HashSet<int>();
-        var assign = new List<TopicPartitionOffset>();
-        foreach (var start in starts)
-        {
-            // A broker that cannot look offsets up by time (the dev broker) answers none: then the
-            // last 100,000 reports of the partition are read, and those older than the window skipped.
-            var marks = consumer.QueryWatermarkOffsets(start.TopicPartition, timeout);
-            var high = marks.High;
-            var offset = start.Offset.Value >= 0 ? start.Offset : new Offset(Math.Max(marks.Low.Value, high.Value - 100_000));
-            if (offset.Value < high.Value)
-            {
-                open.Add(start.Partition.Value);
-                assign.Add(new TopicPartitionOffset(start.TopicPartition, offset));
-            }
-        }
-
         var reports = new List<InstanceStatus>();
         var unreadable = 0;
-        consumer.Assign(assign);
-        var deadline = DateTime.UtcNow + timeout + TimeSpan.FromSeconds(30);
-        while (open.Count > 0)
+        ReadSince(consumer, [metadata], from, timeout, timeout + TimeSpan.FromSeconds(30), stop, result =>
         {
-            if (DateTime.UtcNow > deadline || stop.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the status topic {topic} was not read to its end in time.");
-            }
-
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is null)
-            {
-                continue;
-            }
-
-            if (result.IsPartitionEOF)
-            {
-                open.Remove(result.Partition.Value);
-            }
-            else if (result.Message.Value is { } value && InstanceStatus.TryDecode(value, out var status, out _))
+            if (result.Message.Value is { } value && InstanceStatus.TryDecode(value, out var status, out _))
             {
                 if (status!.SentAt >= from)
                 {
@@ -686,7 +650,7 @@ static class Helper
             {
                 unreadable++;
             }
-        }
+        });
 
         StatusTable.Write(Console.Out, reports, DateTimeOffset.UtcNow, service);
         if (unreadable > 0)
@@ -712,57 +676,28 @@ static class Helper
         // All topics' metadata: a request naming a topic can make a broker create it.
         var metadata = admin.GetMetadata(timeout).Topics.Where(t => !t.Error.IsError).ToDictionary(t => t.Topic);
         var from = DateTime.UtcNow - since;
-        var open = new HashSet<(string, int)>();
-        var assign = new List<TopicPartitionOffset>();
+        var found = new List<TopicMetadata>();
         foreach (var topic in topics)
         {
-            if (!metadata.TryGetValue(topic, out var found))
+            if (metadata.TryGetValue(topic, out var known))
+            {
+                found.Add(known);
+            }
+            else
             {
                 Console.Error.WriteLine($"note: topic {topic} does not exist at {servers}.");
-                continue;
-            }
-
-            var starts = consumer.OffsetsForTimes(found.Partitions.Select(p => new TopicPartitionTimestamp(topic, p.PartitionId, new Timestamp(from, TimestampType.CreateTime))), timeout);
-            foreach (var start in starts)
-            {
-                // A broker that cannot look offsets up by time answers none: then the last 100,000
-                // messages of the partition are read, and those older than the window skipped.
-                var marks = consumer.QueryWatermarkOffsets(start.TopicPartition, timeout);
-                var offset = start.Offset.Value >= 0 ? start.Offset : new Offset(Math.Max(marks.Low.Value, marks.High.Value - 100_000));
-                if (offset.Value < marks.High.Value)
-                {
-                    open.Add((topic, start.Partition.Value));
-                    assign.Add(new TopicPartitionOffset(start.TopicPartition, offset));
-                }
             }
         }
 
         var hops = new List<ConsumeResult<byte[]?, byte[]?>>();
         var wanted = $"-{traceId}-";
-        consumer.Assign(assign);
-        var deadline = DateTime.UtcNow + timeout + TimeSpan.FromMinutes(5);
-        while (open.Count > 0)
+        ReadSince(consumer, found, from, timeout, timeout + TimeSpan.FromMinutes(5), stop, result =>
         {
-            if (DateTime.UtcNow > deadline || stop.IsCancellationRequested)
-            {
-                throw new TimeoutException("the topics were not read to their end in time; try a shorter --since.");
-            }
-
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is null)
-            {
-                continue;
-            }
-
-            if (result.IsPartitionEOF)
-            {
-                open.Remove((result.Topic, result.Partition.Value));
-            }
-            else if (result.Message.Timestamp.UtcDateTime >= from && Header(result.Message.Headers, "traceparent") is { } parent && parent.Contains(wanted, StringComparison.Ordinal))
+            if (result.Message.Timestamp.UtcDateTime >= from && Header(result.Message.Headers, "traceparent") is { } parent && parent.Contains(wanted, StringComparison.Ordinal))
             {
                 hops.Add(result);
             }
-        }
+        });
 
         foreach (var hop in hops.OrderBy(h => h.Message.Timestamp.UnixTimestampMs).ThenBy(h => h.Topic, StringComparer.Ordinal).ThenBy(h => h.Offset.Value))
         {
@@ -788,6 +723,57 @@ static class Helper
 
         Console.WriteLine($"{hops.Count} message(s) of trace {traceId} {window}.");
         return 0;
+    }
+
+    /// <summary>
+    /// Reads every partition of <paramref name="topics"/> from the first offset written at or after
+    /// <paramref name="from"/> to its end, handing each message to <paramref name="onMessage"/>. A
+    /// broker that cannot look offsets up by time (the dev broker) answers none: then the last
+    /// 100,000 messages of the partition are read, and the caller skips those older than the window.
+    /// </summary>
+    private static void ReadSince(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<TopicMetadata> topics, DateTime from, TimeSpan timeout, TimeSpan readFor, CancellationToken stop, Action<ConsumeResult<byte[]?, byte[]?>> onMessage)
+    {
+        var open = new HashSet<(string, int)>();
+        var assign = new List<TopicPartitionOffset>();
+        foreach (var topic in topics)
+        {
+            var starts = consumer.OffsetsForTimes(topic.Partitions.Select(p => new TopicPartitionTimestamp(topic.Topic, p.PartitionId, new Timestamp(from, TimestampType.CreateTime))), timeout);
+            foreach (var start in starts)
+            {
+                var marks = consumer.QueryWatermarkOffsets(start.TopicPartition, timeout);
+                var offset = start.Offset.Value >= 0 ? start.Offset : new Offset(Math.Max(marks.Low.Value, marks.High.Value - 100_000));
+                if (offset.Value < marks.High.Value)
+                {
+                    open.Add((topic.Topic, start.Partition.Value));
+                    assign.Add(new TopicPartitionOffset(start.TopicPartition, offset));
+                }
+            }
+        }
+
+        consumer.Assign(assign);
+        var deadline = DateTime.UtcNow + readFor;
+        while (open.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline || stop.IsCancellationRequested)
+            {
+                throw new TimeoutException("the topics were not read to their end in time; try a shorter --since.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                open.Remove((result.Topic, result.Partition.Value));
+            }
+            else
+            {
+                onMessage(result);
+            }
+        }
     }
 
     /// <summary>The value of the last message with <paramref name="key"/> on the topic (null: none, or a tombstone).</summary>
