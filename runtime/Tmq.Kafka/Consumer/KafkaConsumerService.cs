@@ -65,6 +65,7 @@ internal sealed class KafkaConsumerService : IHostedService, IAsyncDisposable
         var metrics = _services.GetRequiredService<TmqMetrics>();
         var time = _services.GetService<TimeProvider>() ?? TimeProvider.System;
         var config = KafkaConsumerConfig.Build(options, group, clientId);
+        _services.GetRequiredKeyedService<ConsumerStatus>(_name).DeadLetterTopic = options.DeadLetter.ResolveTopic(options.Topic);
 
         // The consumer first: building it is where librdkafka checks the settings, and a refusal
         // should be the first thing logged, not the dead-letter producer failing to connect.

@@ -65,6 +65,7 @@ internal sealed class NsqConsumerService : IHostedService, IAsyncDisposable
         var nsq = options.Nsq;
         var status = _services.GetRequiredKeyedService<ConsumerStatus>(_name);
         status.Partitioned = false;
+        status.DeadLetterTopic = options.DeadLetter.ResolveTopic(options.Topic);
         if (nsq.Lookupd.Count > 0 || nsq.DepthPollInterval > TimeSpan.Zero)
         {
             // lookupd's /lookup and nsqd's /stats: both short GETs, both bounded by the same timeout.

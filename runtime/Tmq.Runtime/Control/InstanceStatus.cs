@@ -77,6 +77,7 @@ public sealed record InstanceStatus
                 ["running"] = consumer.Running,
                 ["paused"] = consumer.Paused,
                 ["fault"] = consumer.Fault,
+                ["deadLetterTopic"] = consumer.DeadLetterTopic,
                 ["assigned"] = consumer.Assigned,
                 ["inFlight"] = consumer.InFlight,
                 ["buffered"] = consumer.Buffered,
@@ -161,6 +162,7 @@ public sealed record InstanceStatus
                     Running = consumer["running"]?.GetValue<bool>() ?? false,
                     Paused = consumer["paused"]?.GetValue<bool>() ?? false,
                     Fault = Text(consumer["fault"]),
+                    DeadLetterTopic = Text(consumer["deadLetterTopic"]),
                     Assigned = consumer["assigned"]?.GetValue<int>() ?? 0,
                     InFlight = consumer["inFlight"]?.GetValue<long>() ?? 0,
                     Buffered = consumer["buffered"]?.GetValue<long>() ?? 0,
@@ -231,6 +233,9 @@ public sealed record ConsumerStatusReport
 
     /// <summary>Why it stopped, if it did.</summary>
     public string? Fault { get; init; }
+
+    /// <summary>Where it dead-letters; null from an instance too old to say.</summary>
+    public string? DeadLetterTopic { get; init; }
 
     /// <summary>Partitions (Kafka) or nsqd connections (NSQ) held.</summary>
     public int Assigned { get; init; }

@@ -70,6 +70,7 @@ internal sealed class StatusReporter : IDisposable
                 Running = status?.Running ?? false,
                 Paused = gauges.Paused,
                 Fault = status?.Fault,
+                DeadLetterTopic = status?.DeadLetterTopic,
                 Assigned = status?.Assigned ?? 0,
                 InFlight = gauges.InFlight,
                 Buffered = gauges.Buffered,

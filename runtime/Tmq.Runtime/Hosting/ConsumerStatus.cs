@@ -48,6 +48,9 @@ internal sealed class ConsumerStatus(string name)
     /// <summary>Counts a connection opened (+1) or closed (-1), atomically: for a transport whose connections come and go on their own threads (NSQ).</summary>
     public void AddAssigned(int delta) => Interlocked.Add(ref _assigned, delta);
 
+    /// <summary>Where the consumer dead-letters (its DeadLetter:Topic, or &lt;topic&gt;.dlq), for the status report; set as it starts.</summary>
+    public string? DeadLetterTopic { get; set; }
+
     /// <summary>Why the loop ended abnormally, if it did.</summary>
     public string? Fault
     {

@@ -63,6 +63,7 @@ public sealed class KafkaStatusTests
             Assert.True(consumer.Running);
             Assert.False(consumer.Paused);
             Assert.Equal(["0", "1", "2"], consumer.Lag.Keys.Order());
+            Assert.Equal("orders.dlq", consumer.DeadLetterTopic);
             Assert.Equal(0, consumer.Outcomes["dead_letter"]);
             Assert.Equal("4", consumer.Control["Concurrency"]);
 

@@ -68,6 +68,7 @@ public sealed class NsqStatusTests
         Assert.Equal(("main", "nsq", "orders", "status-ch"), (consumer.Name, consumer.System, consumer.Topic, consumer.Group));
         Assert.True(consumer.Running);
         Assert.Equal([$"127.0.0.1:{broker.TcpEndPoint.Port}"], consumer.Depth.Keys);
+        Assert.Equal("orders.dlq", consumer.DeadLetterTopic);
         Assert.Equal(0, consumer.Outcomes["dead_letter"]);
 
         await host.StopAsync();

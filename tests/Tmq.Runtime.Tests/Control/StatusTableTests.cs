@@ -64,6 +64,7 @@ public sealed class StatusTableTests
         Assert.Equal(12, consumer.Lag.Values.Sum());
         Assert.Equal(3, consumer.Outcomes["success"]);
         Assert.Equal("false", consumer.Control["Paused"]);
+        Assert.Equal("orders.dlq", consumer.DeadLetterTopic);
         Assert.Equal(sent.StartedAt, read.StartedAt);
     }
 
@@ -100,6 +101,7 @@ public sealed class StatusTableTests
                 Topic = "orders",
                 Group = "shop.orders",
                 Running = true,
+                DeadLetterTopic = "orders.dlq",
                 Assigned = 2,
                 InFlight = 3,
                 Buffered = 40,
