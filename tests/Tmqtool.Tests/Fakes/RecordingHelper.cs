@@ -9,7 +9,7 @@ internal sealed class RecordingHelper : IHelperRunner
 
     public int ExitCode { get; init; }
 
-    public int Run(HelperRequest request, CliEnvironment environment, TextWriter output, TextWriter error)
+    public int Run(HelperRequest request, CliEnvironment environment, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         Requests.Add(request.ToJson());
         return ExitCode;

@@ -182,7 +182,12 @@ internal sealed partial class ControlCommand
     {
         var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
         var topic = KafkaNames.ValidateAnyTopic("--control-topic", parse.GetValue(_topic), DefaultTopic);
-        var change = ReadChange(parse);
+        return KafkaRequest(servers, topic, ReadChange(parse));
+    }
+
+    /// <summary>The helper's request that applies <paramref name="change"/> on the Kafka control topic (validated values only).</summary>
+    internal static HelperRequest KafkaRequest(string servers, string topic, Change change)
+    {
         var settings = new JsonObject();
         foreach (var (name, value) in change.Settings)
         {
@@ -208,6 +213,9 @@ internal sealed partial class ControlCommand
         var change = ReadChange(parse);
         return (output, error, stop) => NsqControl.RunAsync(target, topic, change, SentBy(), output, error, stop);
     }
+
+    /// <summary>Whether <paramref name="name"/> can be a consumer's name (<see cref="ConsumerRule"/>).</summary>
+    internal static bool IsConsumerName(string name) => ConsumerName().IsMatch(name);
 
     internal static string SentBy() => $"{Environment.UserName}@{Environment.MachineName}";
 

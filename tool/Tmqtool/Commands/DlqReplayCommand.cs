@@ -74,7 +74,8 @@ internal sealed class DlqReplayCommand
 
     private readonly CliEnvironment _environment;
 
-    private static string DefaultGroup(string topic) => "tmqtool-replay." + topic;
+    /// <summary>The group a Kafka replay commits its progress under, unless --group names another; the console counts what waits past it.</summary>
+    internal static string DefaultGroup(string topic) => "tmqtool-replay." + topic;
 
     private readonly BrokerVerb _broker;
 
@@ -150,15 +151,19 @@ internal sealed class DlqReplayCommand
                 ? fallback
                 : throw InputException.Missing("--group", KafkaNames.GroupRule, $"the default, {DefaultGroup("<topic>")}, is too long for this topic: give a shorter --group");
         var (count, timeout) = ValidateLimits(parse);
-        return new HelperRequest("dlq-replay", new JsonObject
+        return KafkaRequest(servers, topic, to, group, count, parse.GetValue(_dryRun), timeout);
+    }
+
+    /// <summary>The helper's request for a Kafka replay (validated values only; <paramref name="count"/> 0: all).</summary>
+    internal static HelperRequest KafkaRequest(string servers, string topic, string? to, string group, int count, bool dryRun, int timeoutSeconds) =>
+        new("dlq-replay", new JsonObject
         {
             ["bootstrapServers"] = servers,
             ["topic"] = topic,
             ["to"] = to,
             ["group"] = group,
             ["count"] = count,
-            ["dryRun"] = parse.GetValue(_dryRun),
-            ["timeoutSeconds"] = timeout,
+            ["dryRun"] = dryRun,
+            ["timeoutSeconds"] = timeoutSeconds,
         });
-    }
 }

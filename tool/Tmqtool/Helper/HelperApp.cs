@@ -50,7 +50,7 @@ internal sealed class HelperApp : IHelperRunner
             ? Path.GetFullPath(home)
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".tmqtool");
 
-    public int Run(HelperRequest request, CliEnvironment environment, TextWriter output, TextWriter error)
+    public int Run(HelperRequest request, CliEnvironment environment, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         var version = environment.Versions.Tmq;
         var feed = environment.BundledFeedDirectory;
@@ -79,7 +79,7 @@ internal sealed class HelperApp : IHelperRunner
             return ExitCodes.UnexpectedFailure;
         }
 
-        return Execute(app, folder, request, output, error);
+        return Execute(app, folder, request, output, error, stop);
     }
 
     /// <summary>Writes the helper, its nuget.config and fences against outer MSBuild files; returns the helper's path.</summary>
@@ -141,7 +141,7 @@ internal sealed class HelperApp : IHelperRunner
         return true;
     }
 
-    private static int Execute(string app, string folder, HelperRequest request, TextWriter output, TextWriter error)
+    private static int Execute(string app, string folder, HelperRequest request, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -259,17 +259,18 @@ internal sealed class HelperApp : IHelperRunner
             };
         }
 
+        using var stopping = stop.Register(RequestStop);
         try
         {
             var grace = StopGraceFor(request);
-            long? stopping = null;
+            long? stopAsked = null;
             while (!process.WaitForExit(200))
             {
                 if (Volatile.Read(ref stopRequested) == 1)
                 {
-                    stopping ??= Stopwatch.GetTimestamp();
+                    stopAsked ??= Stopwatch.GetTimestamp();
                     var gaveUp = Volatile.Read(ref forced) == 1;
-                    if (gaveUp || Stopwatch.GetElapsedTime(stopping.Value) >= grace)
+                    if (gaveUp || Stopwatch.GetElapsedTime(stopAsked.Value) >= grace)
                     {
                         var held = request.Verb == "produce" ? " Messages it still held may or may not have been delivered." : "";
                         error.WriteLine(gaveUp

@@ -22,6 +22,9 @@ internal sealed record HelperRequest(string Verb, JsonObject Arguments)
 /// <summary>Runs the helper app; tests replace it to see the request without starting a process.</summary>
 internal interface IHelperRunner
 {
-    /// <summary>Runs <paramref name="request"/> to its end, forwarding output, and returns the verb's exit code.</summary>
-    int Run(HelperRequest request, CliEnvironment environment, TextWriter output, TextWriter error);
+    /// <summary>
+    /// Runs <paramref name="request"/> to its end, forwarding output, and returns the verb's exit code.
+    /// <paramref name="stop"/> stops it as Ctrl+C does (for a verb that runs until stopped).
+    /// </summary>
+    int Run(HelperRequest request, CliEnvironment environment, TextWriter output, TextWriter error, CancellationToken stop = default);
 }

@@ -4,7 +4,7 @@
 #:property Nullable=enable
 #:property InvariantGlobalization=true
 
-// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`, `pause`, `resume`, `set`, `status`, `trace`). The tool writes this file into
+// The Kafka helper of tmqtool (`dev kafka`, `produce`, `tail`, `lag`, `dlq replay`, `pause`, `resume`, `set`, `status`, `trace`, and the feed of `console`). The tool writes this file into
 // ~/.tmqtool/dev/<version>/ and runs it with `dotnet run`, so that the tool itself carries no
 // Confluent.Kafka or native librdkafka (146 MB): they are restored once, like any package.
 // The tool validates every value first and passes one JSON argument. The helper stops on
@@ -17,6 +17,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Tmq.Control;
@@ -61,6 +62,7 @@ try
         "control" => await Helper.Control(request, stop.Token),
         "status" => Helper.Status(request, stop.Token),
         "trace" => Helper.Trace(request, stop.Token),
+        "console-feed" => Helper.ConsoleFeed(request, stop.Token),
         var verb => throw new InvalidOperationException($"unknown helper verb {verb}"),
     };
 }
@@ -723,6 +725,133 @@ static class Helper
 
         Console.WriteLine($"{hops.Count} message(s) of trace {traceId} {window}.");
         return 0;
+    }
+
+    /// <summary>
+    /// console-feed: follows the status topic from --since seconds back, writing one JSON line per
+    /// report (<c>{"kind":"status","report":{...}}</c>), and every few seconds the dead letters
+    /// waiting in each dead-letter topic the reports name (<c>{"kind":"deadLetters","topics":{...}}</c>):
+    /// what the topic holds past the replay group's committed offset. A broker that cannot be
+    /// reached is a line <c>{"kind":"error","message":...}</c>, and the feed goes on trying until stopped.
+    /// </summary>
+    public static int ConsoleFeed(JsonElement request, CancellationToken stop)
+    {
+        var servers = request.GetProperty("bootstrapServers").GetString()!;
+        var topic = request.GetProperty("topic").GetString()!;
+        var since = TimeSpan.FromSeconds(request.GetProperty("sinceSeconds").GetInt32());
+        var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
+        var every = TimeSpan.FromSeconds(request.GetProperty("refreshSeconds").GetInt32());
+        var config = new ConsumerConfig { BootstrapServers = servers, GroupId = $"tmqtool-console-{Guid.NewGuid():N}", EnableAutoCommit = false, ClientId = "tmqtool-console" };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var assigned = new HashSet<int>();
+        var deadLetterTopics = new SortedSet<string>(StringComparer.Ordinal);
+        var next = DateTime.MinValue;
+        var lastError = "";
+        while (!stop.IsCancellationRequested)
+        {
+            if (DateTime.UtcNow >= next)
+            {
+                next = DateTime.UtcNow + every;
+                try
+                {
+                    // All topics' metadata: a request naming a topic can make a broker create it.
+                    var topics = admin.GetMetadata(timeout).Topics.Where(t => !t.Error.IsError).ToDictionary(t => t.Topic);
+                    if (topics.TryGetValue(topic, out var status))
+                    {
+                        var fresh = status.Partitions.Where(p => !assigned.Contains(p.PartitionId)).Select(p => new TopicPartitionTimestamp(topic, p.PartitionId, new Timestamp(DateTime.UtcNow - since, TimestampType.CreateTime))).ToList();
+                        if (fresh.Count > 0)
+                        {
+                            var starts = new List<TopicPartitionOffset>();
+                            foreach (var start in consumer.OffsetsForTimes(fresh, timeout))
+                            {
+                                // A broker that cannot look offsets up by time (the dev broker): the last 10,000 reports.
+                                var marks = consumer.QueryWatermarkOffsets(start.TopicPartition, timeout);
+                                starts.Add(new TopicPartitionOffset(start.TopicPartition, start.Offset.Value >= 0 ? start.Offset : new Offset(Math.Max(marks.Low.Value, marks.High.Value - 10_000))));
+                                assigned.Add(start.Partition.Value);
+                            }
+
+                            consumer.IncrementalAssign(starts);
+                        }
+                    }
+
+                    var waiting = new JsonObject();
+                    foreach (var deadLetters in deadLetterTopics)
+                    {
+                        waiting[deadLetters] = topics.TryGetValue(deadLetters, out var known) ? Waiting(consumer, admin, known, timeout) : 0;
+                    }
+
+                    Emit(new JsonObject { ["kind"] = "deadLetters", ["topics"] = waiting });
+                    lastError = "";
+                }
+                catch (KafkaException e)
+                {
+                    if (e.Message != lastError)
+                    {
+                        lastError = e.Message;
+                        Emit(new JsonObject { ["kind"] = "error", ["message"] = $"{e.Message} (bootstrap servers {servers})" });
+                    }
+                }
+            }
+
+            ConsumeResult<byte[]?, byte[]?>? result;
+            try
+            {
+                result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                continue;
+            }
+
+            if (result?.Message?.Value is { } value && InstanceStatus.TryDecode(value, out var report, out _))
+            {
+                foreach (var reported in report!.Consumers)
+                {
+                    if (reported.DeadLetterTopic is { Length: > 0 } deadLetters && deadLetterTopics.Add(deadLetters))
+                    {
+                        next = DateTime.MinValue;
+                    }
+                }
+
+                Emit(new JsonObject { ["kind"] = "status", ["report"] = JsonNode.Parse(value) });
+            }
+        }
+
+        return 0;
+
+        static void Emit(JsonObject line) => Console.Out.WriteLine(line.ToJsonString());
+    }
+
+    /// <summary>The messages of <paramref name="topic"/> that <c>dlq replay</c> has not replayed yet: past its group's committed offset, or all it holds.</summary>
+    private static long Waiting(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin, TopicMetadata topic, TimeSpan timeout)
+    {
+        var partitions = topic.Partitions.Select(p => new TopicPartition(topic.Topic, p.PartitionId)).ToList();
+        var committed = new Dictionary<int, long>();
+        try
+        {
+            var answer = admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions("tmqtool-replay." + topic.Topic, partitions)], new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult();
+            foreach (var offset in answer.SelectMany(g => g.Partitions))
+            {
+                if (offset.Offset.Value >= 0)
+                {
+                    committed[offset.Partition.Value] = offset.Offset.Value;
+                }
+            }
+        }
+        catch (KafkaException)
+        {
+            // No replay group yet, or a broker that cannot say: everything the topic holds waits.
+        }
+
+        long waiting = 0;
+        foreach (var partition in partitions)
+        {
+            var marks = consumer.QueryWatermarkOffsets(partition, timeout);
+            waiting += Math.Max(0, marks.High.Value - Math.Max(marks.Low.Value, committed.GetValueOrDefault(partition.Partition.Value)));
+        }
+
+        return waiting;
     }
 
     /// <summary>
