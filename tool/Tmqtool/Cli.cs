@@ -18,6 +18,7 @@ internal static class Cli
           tmqtool pause --service shop.orders.consumer --bootstrap-servers 127.0.0.1:9092
           tmqtool set --service shop.orders.consumer --bootstrap-servers 127.0.0.1:9092 Concurrency=64
           tmqtool status --bootstrap-servers 127.0.0.1:9092
+          tmqtool console --bootstrap-servers 127.0.0.1:9092
           tmqtool new --mqtype nsq --psm shop.orders.consumer --topic orders
           tmqtool dev nsq --topic orders
           tmqtool produce --nsqd 127.0.0.1:4150 --topic orders --value '{"id":1}'
@@ -51,7 +52,8 @@ internal static class Cli
         var set = ControlCommand.CreateSet(environment);
         var status = StatusCommand.Create(environment);
         var trace = TraceCommand.Create(environment);
-        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq, pause, resume, set, status, trace };
+        var console = ConsoleCommand.Create(environment);
+        var root = new RootCommand("tmqtool: create and run consumer services for Kafka and NSQ.") { newCommand, dev, produce, tail, lag, dlq, pause, resume, set, status, trace, console };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamplesAction(
             (HelpAction)help.Action!,
@@ -72,6 +74,7 @@ internal static class Cli
                 [set] = ControlCommand.SetExamples,
                 [status] = StatusCommand.Examples,
                 [trace] = TraceCommand.Examples,
+                [console] = ConsoleCommand.Examples,
             });
 
         // "@file" arguments would make the parser read files named by the user; a scaffolder has no need.
