@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
+using Tmq.Nsq.Tests.Fakes;
+using Tmqtool.Tests.Fakes;
 using Tmqtool.Tests.Support;
 
 namespace Tmqtool.Tests.Slow;
@@ -10,7 +12,8 @@ namespace Tmqtool.Tests.Slow;
 /// broker, the installed tool serves the console, and a real headless chromium opens the page. It
 /// shows the worker's service, consumer and instance; its Pause button (after the confirmation)
 /// pauses the worker, which its /healthz says; Resume resumes it; a poison message's dead letter is
-/// counted and the Replay button sends it back.
+/// counted and the Replay button sends it back. On Kafka and NSQ's dev brokers, and on a real nsqd and
+/// nsqlookupd when <c>NSQD_PATH</c> and <c>NSQLOOKUPD_PATH</c> are set.
 /// </summary>
 [Trait("Category", "Slow")]
 [Collection(InstalledToolDefinition.Name)]
@@ -23,15 +26,25 @@ public sealed class ConsoleEndToEndTests(InstalledTool tool)
 
     [ChromiumTheory]
     [InlineData("kafka")]
-    [InlineData("nsq")]
-    public async Task Console_WithRunningWorker_ShowsItAndItsButtonsPauseResumeAndReplay(string mqType)
+    [InlineData("dev")]
+    [RealNsqdData]
+    public async Task Console_WithRunningWorker_ShowsItAndItsButtonsPauseResumeAndReplay(string kind)
     {
         Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
+        var mqType = kind == "kafka" ? "kafka" : "nsq";
         var service = tool.Service(mqType);
         var processes = new List<Process>();
+        TestBroker? real = null;
         try
         {
-            var (broker, produceTo, workerSettings) = await StartBrokerAsync(mqType, processes);
+            if (kind == "real")
+            {
+                real = await TestBroker.StartAsync(kind);
+                await real.CreateChannelAsync(Topic, Psm);
+                await real.WaitForTopicAsync(Topic);
+            }
+
+            var (broker, produceTo, workerSettings) = real is null ? await StartBrokerAsync(mqType, processes) : Addresses(real.Lookupd(), real.Nsqd());
             var metricsPort = Processes.FreePort();
             var worker = Track(processes, StartWorker(service, metricsPort, workerSettings));
             var workerLines = new LineReader(worker);
@@ -109,6 +122,11 @@ public sealed class ConsoleEndToEndTests(InstalledTool tool)
 
                 process.Dispose();
             }
+
+            if (real is not null)
+            {
+                await real.DisposeAsync();
+            }
         }
     }
 
@@ -137,12 +155,15 @@ public sealed class ConsoleEndToEndTests(InstalledTool tool)
         var nsqd = After(await lines.WaitForAsync(l => l.StartsWith("nsqd tcp: ", StringComparison.Ordinal), Start));
         var lookupd = After(await lines.WaitForAsync(l => l.StartsWith("nsqlookupd http: ", StringComparison.Ordinal), Start));
         await lines.WaitForAsync(l => l.StartsWith("Running;", StringComparison.Ordinal), Start);
-        return (["--lookupd", lookupd], ["--nsqd", nsqd], new()
+        return Addresses(lookupd, nsqd);
+    }
+
+    private static (string[] Console, string[] Produce, Dictionary<string, string> Worker) Addresses(string lookupd, string nsqd) =>
+        (["--lookupd", lookupd], ["--nsqd", nsqd], new()
         {
             ["Tmq__Consumers__main__Nsq__Lookupd__0"] = lookupd,
             ["Tmq__Producer__Nsqd__0"] = nsqd,
         });
-    }
 
     private static string After(string line) => line[(line.IndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
 
