@@ -13,7 +13,7 @@ function el(tag, attributes, ...children) {
   for (const [name, value] of Object.entries(attributes || {})) {
     if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -51,7 +51,9 @@ function chart(history, windowSeconds, now, system) {
   let max = 0;
   for (const s of series) for (const v of s.values) if (v !== null && v > max) max = v;
   const top = max > 0 ? max : 1;
-  const x = t => pad + (width - 2 * pad) * (1 - Math.min(1, Math.max(0, (now - t) / (windowSeconds * 1000))));
+  // The span shown grows with the history, from one minute up to the window.
+  const spanMs = Math.min(windowSeconds * 1000, Math.max(60000, times.length ? now - times[0] : 0));
+  const x = t => pad + (width - 2 * pad) * (1 - Math.min(1, Math.max(0, (now - t) / spanMs)));
   const y = v => height - pad + (pad * 2 - height) * (v / top);
   box.append(svg("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, stroke: "#c7ccd6" }));
   const maxLabel = svg("text", { x: 2, y: pad - 8, "font-size": 11, fill: "#6a7180" });
@@ -59,7 +61,7 @@ function chart(history, windowSeconds, now, system) {
   const zero = svg("text", { x: 2, y: height - pad + 4, "font-size": 11, fill: "#6a7180" });
   zero.textContent = "0";
   const span = svg("text", { x: pad, y: height - 8, "font-size": 11, fill: "#6a7180" });
-  span.textContent = `${label} · last ${Math.round(windowSeconds / 60)} min`;
+  span.textContent = `${label} · last ${spanMs < 90000 ? `${Math.round(spanMs / 1000)} s` : `${Math.round(spanMs / 60000)} min`}`;
   box.append(maxLabel, zero, span);
   series.forEach((s, i) => {
     const points = [];
