@@ -110,6 +110,8 @@ public sealed class ConsoleEndToEndTests(InstalledTool tool)
             // Ctrl+C (SIGTERM) stops the console cleanly.
             await Processes.StopAsync(console, TimeSpan.FromSeconds(30));
             Assert.True(console.ExitCode == 0, $"tmqtool console exited with {console.ExitCode}:\n{consoleLines}");
+            Assert.DoesNotContain("killing", consoleLines.ToString(), StringComparison.Ordinal);
+            await consoleLines.WaitForAsync(l => l == "Stopped.", TimeSpan.FromSeconds(5));
         }
         finally
         {

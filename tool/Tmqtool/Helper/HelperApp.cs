@@ -218,14 +218,10 @@ internal sealed class HelperApp : IHelperRunner
 
         var stopRequested = 0;
         var forced = 0;
+        var signalled = 0;
         void RequestStop()
         {
-            if (Interlocked.Exchange(ref stopRequested, 1) != 0)
-            {
-                // A second signal while the helper stops: the user will not wait for it.
-                Volatile.Write(ref forced, 1);
-            }
-            else
+            if (Interlocked.Exchange(ref stopRequested, 1) == 0)
             {
                 try
                 {
@@ -238,6 +234,18 @@ internal sealed class HelperApp : IHelperRunner
             }
         }
 
+        void Signalled()
+        {
+            // A second signal while the helper stops: the user will not wait for it. (The caller's
+            // stop token, which the same signal may cancel, is not a signal of its own.)
+            if (Interlocked.Increment(ref signalled) > 1)
+            {
+                Volatile.Write(ref forced, 1);
+            }
+
+            RequestStop();
+        }
+
         var signals = new List<PosixSignalRegistration>();
         if (!OperatingSystem.IsWindows())
         {
@@ -246,7 +254,7 @@ internal sealed class HelperApp : IHelperRunner
                 signals.Add(PosixSignalRegistration.Create(signal, context =>
                 {
                     context.Cancel = true;
-                    RequestStop();
+                    Signalled();
                 }));
             }
         }
@@ -255,7 +263,7 @@ internal sealed class HelperApp : IHelperRunner
             Console.CancelKeyPress += (_, e) =>
             {
                 e.Cancel = true;
-                RequestStop();
+                Signalled();
             };
         }
 
