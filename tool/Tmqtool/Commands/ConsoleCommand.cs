@@ -192,6 +192,12 @@ internal sealed class ConsoleCommand
                 while (await ticks.WaitForNextTickAsync(stop).ConfigureAwait(false))
                 {
                     state.Sample();
+                    if (following.IsFaulted)
+                    {
+                        // A failure the feed did not expect: shown on the page, and the feed starts over.
+                        state.BrokerError($"reading {settings.StatusTopic} failed: {following.Exception!.GetBaseException().Message}; starting again.");
+                        following = broker.FollowAsync(state, stop);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
