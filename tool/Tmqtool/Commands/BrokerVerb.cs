@@ -29,17 +29,9 @@ internal sealed class BrokerVerb(Option<string> bootstrapServers)
         Func<TextWriter, TextWriter, CancellationToken, Task<int>> run;
         try
         {
-            if (NsqTarget.Read(parse, Nsqd, Lookupd, httpAllowed) is not { } target)
+            if (ReadNsq(parse, httpAllowed) is not { } target)
             {
                 return HelperVerb.Run(environment, parse, kafka);
-            }
-
-            if (parse.GetResult(bootstrapServers) is not null)
-            {
-                throw new InputException(
-                    $"{BootstrapServers.Option} and {(target.Lookupd.Count == 0 ? NsqTarget.NsqdOption : NsqTarget.LookupdOption)} are both given.",
-                    "one broker: --bootstrap-servers for Kafka, or --nsqd / --lookupd for NSQ",
-                    "keep the one for the broker the topic is on");
             }
 
             run = nsq(parse, target);
@@ -65,6 +57,21 @@ internal sealed class BrokerVerb(Option<string> bootstrapServers)
             error.WriteLine("Stopped.");
             return ExitCodes.Success;
         }
+    }
+
+    /// <summary>The NSQ target given, or null for a Kafka run; refuses both brokers at once.</summary>
+    internal NsqTarget? ReadNsq(ParseResult parse, bool httpAllowed = false)
+    {
+        var target = NsqTarget.Read(parse, Nsqd, Lookupd, httpAllowed);
+        if (target is not null && parse.GetResult(bootstrapServers) is not null)
+        {
+            throw new InputException(
+                $"{BootstrapServers.Option} and {(target.Lookupd.Count == 0 ? NsqTarget.NsqdOption : NsqTarget.LookupdOption)} are both given.",
+                "one broker: --bootstrap-servers for Kafka, or --nsqd / --lookupd for NSQ",
+                "keep the one for the broker the topic is on");
+        }
+
+        return target;
     }
 
     /// <summary>Refuses a Kafka-only option on an NSQ run.</summary>

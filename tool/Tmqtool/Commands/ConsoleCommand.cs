@@ -101,14 +101,7 @@ internal sealed class ConsoleCommand
         var madeToken = false;
         try
         {
-            var target = NsqTarget.Read(parse, _broker.Nsqd, _broker.Lookupd);
-            if (target is not null && parse.GetResult(_bootstrapServers) is not null)
-            {
-                throw new InputException(
-                    $"{BootstrapServers.Option} and {(target.Lookupd.Count == 0 ? NsqTarget.NsqdOption : NsqTarget.LookupdOption)} are both given.",
-                    "one broker: --bootstrap-servers for Kafka, or --nsqd / --lookupd for NSQ",
-                    "keep the one the services use");
-            }
+            var target = _broker.ReadNsq(parse);
 
             var servers = target is null ? BootstrapServers.Validate(parse.GetValue(_bootstrapServers)) : null;
             var statusTopic = target is null
