@@ -44,7 +44,9 @@ public sealed class FleetCommandTests
         { "trace id in capitals", ["trace", "4BF92F3577B34DA6A3CE929D0E0E4736", "-b", Servers, "--topic", "orders"], "32 lowercase hexadecimal digits" },
         { "trace id all zero", ["trace", new string('0', 32), "-b", Servers, "--topic", "orders"], "not all zero" },
         { "trace without a topic", ["trace", "4bf92f3577b34da6a3ce929d0e0e4736", "-b", Servers], "--topic is required" },
-        { "trace on NSQ", ["trace", "4bf92f3577b34da6a3ce929d0e0e4736", "--nsqd", "127.0.0.1:4150", "--topic", "orders"], "trace reads Kafka topics, and this run is on NSQ" },
+        { "trace since on NSQ", ["trace", "4bf92f3577b34da6a3ce929d0e0e4736", "--nsqd", "127.0.0.1:4150", "--topic", "orders", "--since", "60"], "--since is a Kafka option" },
+        { "trace id too short on NSQ", ["trace", "abc", "--nsqd", "127.0.0.1:4150", "--topic", "orders"], "trace-id 'abc' is not a valid trace id" },
+        { "trace bad NSQ topic", ["trace", "4bf92f3577b34da6a3ce929d0e0e4736", "--nsqd", "127.0.0.1:4150", "--topic", "a b"], "--topic 'a b' is not a valid" },
     };
 
     [Theory]

@@ -11,13 +11,15 @@ namespace Tmqtool.Commands;
 /// <c>tmqtool trace TRACE_ID --topic T</c>: every message of one trace in a Kafka topic and its
 /// dead-letter topic, in time order, found by the W3C <c>traceparent</c> header the producers and
 /// the dead-letter writes carry: the first send, each dead letter, each replay. No tracing backend
-/// is needed.
+/// is needed. On NSQ, which keeps no message once finished, the dead letters of the trace still
+/// waiting in the dead-letter topic (<see cref="NsqTrace"/>).
 /// </summary>
 internal sealed partial class TraceCommand
 {
     internal const string Examples = """
           tmqtool trace 4bf92f3577b34da6a3ce929d0e0e4736 --topic orders --bootstrap-servers 127.0.0.1:9092
           tmqtool trace 4bf92f3577b34da6a3ce929d0e0e4736 --topic orders --dlq-topic orders.failed --since 86400 --bootstrap-servers 127.0.0.1:9092
+          tmqtool trace 4bf92f3577b34da6a3ce929d0e0e4736 --topic orders --lookupd http://127.0.0.1:4161
         """;
 
     internal const string TraceIdRule = "a W3C trace id: 32 lowercase hexadecimal digits, not all zero (the second field of a traceparent, and the TraceId of a log line)";
@@ -43,7 +45,7 @@ internal sealed partial class TraceCommand
 
     private readonly Option<int> _since = new("--since")
     {
-        Description = "Read the messages of the last this many seconds of each topic, 10 to 2592000.",
+        Description = "Kafka: read the messages of the last this many seconds of each topic, 10 to 2592000.",
         DefaultValueFactory = _ => 3600,
         HelpName = "seconds",
     };
@@ -67,7 +69,7 @@ internal sealed partial class TraceCommand
     internal static Command Create(CliEnvironment environment)
     {
         var verb = new TraceCommand(environment);
-        var command = new Command("trace", "Find every message of one trace in a Kafka topic and its dead-letter topic (the send, each dead letter, each replay) by their traceparent headers, in time order, without a tracing backend.")
+        var command = new Command("trace", "Find every message of one trace in a Kafka topic and its dead-letter topic (the send, each dead letter, each replay) by their traceparent headers, in time order, without a tracing backend; on NSQ, which keeps no finished message, the dead letters of the trace waiting in the dead-letter topic.")
         {
             verb._traceId, verb._bootstrapServers, verb._broker.Nsqd, verb._broker.Lookupd, verb._topic, verb._dlqTopic, verb._since, verb._timeout,
         };
@@ -78,15 +80,12 @@ internal sealed partial class TraceCommand
     private HelperRequest CreateRequest(ParseResult parse)
     {
         var servers = BootstrapServers.Validate(parse.GetValue(_bootstrapServers));
-        var traceId = parse.GetValue(_traceId) is { } id && TraceId().IsMatch(id) && id != new string('0', 32)
-            ? id
-            : throw InputException.Invalid("trace-id", parse.GetValue(_traceId) ?? string.Empty, "trace id", TraceIdRule, "e.g. tmqtool trace 4bf92f3577b34da6a3ce929d0e0e4736 --topic orders ...");
+        var traceId = ValidateTraceId(parse);
         var topic = KafkaNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
         var dlq = KafkaNames.ValidateAnyTopic("--dlq-topic", parse.GetValue(_dlqTopic) ?? topic + ".dlq", "orders.dlq");
         var since = parse.GetValue(_since);
         InputException.CheckRange("--since", since, 10, 2_592_000, "e.g. --since 3600");
-        var timeout = parse.GetValue(_timeout);
-        InputException.CheckRange("--timeout", timeout, 1, 600, "e.g. --timeout 10");
+        var timeout = ValidateTimeout(parse);
         return new HelperRequest("trace", new JsonObject
         {
             ["bootstrapServers"] = servers,
@@ -97,11 +96,28 @@ internal sealed partial class TraceCommand
         });
     }
 
-    private Func<TextWriter, TextWriter, CancellationToken, Task<int>> CreateNsqRun(ParseResult parse, NsqTarget target) =>
-        throw new InputException(
-            "trace reads Kafka topics, and this run is on NSQ.",
-            "NSQ keeps no message once a consumer has finished it, so there is nothing to search afterwards",
-            "on NSQ, follow the trace in the OTLP backend the services export to (OTEL_EXPORTER_OTLP_ENDPOINT), or see what waits in a dead-letter topic with tmqtool tail");
+    private Func<TextWriter, TextWriter, CancellationToken, Task<int>> CreateNsqRun(ParseResult parse, NsqTarget target)
+    {
+        BrokerVerb.RefuseOnNsq(parse, _since, "NSQ keeps no message once a consumer finished it: trace looks at the dead letters waiting in the dead-letter topic instead");
+        var traceId = ValidateTraceId(parse);
+        var topic = NsqNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
+        var dlq = NsqNames.ValidateAnyTopic("--dlq-topic", parse.GetValue(_dlqTopic) ?? topic + ".dlq", "orders.dlq");
+        var timeout = ValidateTimeout(parse);
+        var request = new NsqTraceRequest(target, traceId, topic, dlq, TimeSpan.FromSeconds(timeout), _environment.Time);
+        return (output, error, stop) => NsqTrace.RunAsync(request, output, error, stop);
+    }
+
+    private string ValidateTraceId(ParseResult parse) =>
+        parse.GetValue(_traceId) is { } id && TraceId().IsMatch(id) && id != new string('0', 32)
+            ? id
+            : throw InputException.Invalid("trace-id", parse.GetValue(_traceId) ?? string.Empty, "trace id", TraceIdRule, "e.g. tmqtool trace 4bf92f3577b34da6a3ce929d0e0e4736 --topic orders ...");
+
+    private int ValidateTimeout(ParseResult parse)
+    {
+        var timeout = parse.GetValue(_timeout);
+        InputException.CheckRange("--timeout", timeout, 1, 600, "e.g. --timeout 10");
+        return timeout;
+    }
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex TraceId();
