@@ -126,7 +126,7 @@ internal sealed partial class DispatchEngine
         // Read once: a listener that attaches mid-call must not see a duration from timestamp 0.
         var timed = _metrics.ProcessDuration.Enabled;
         var started = timed ? _time.GetTimestamp() : 0;
-        using var activity = TmqActivity.StartProcess(message, _name, _group);
+        using var activity = TmqActivity.StartProcess(message, _name, _group, _system);
         Exception? error = null;
         try
         {
@@ -152,7 +152,8 @@ internal sealed partial class DispatchEngine
             return;
         }
 
-        activity?.SetStatus(ActivityStatusCode.Error, error.GetType().FullName);
+        TmqActivity.RecordFailure(activity, error);
+        message.FailedAttempt = activity;
         if (error is OperationCanceledException && partition.Token.IsCancellationRequested)
         {
             CountOutcome(OutcomeValues.Cancelled);
@@ -212,18 +213,21 @@ internal sealed partial class DispatchEngine
     private async ValueTask WriteDeadLetterAsync(TmqMessage message, PartitionState partition)
     {
         var record = new DeadLetterRecord(message, _deadLetterTopic, _group, message.LastError!, _time.GetUtcNow());
+        using var activity = TmqActivity.StartDeadLetter(record, _system, message.FailedAttempt);
         try
         {
             await _deadLetters.WriteAsync(record, partition.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (partition.Token.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (partition.Token.IsCancellationRequested)
         {
+            TmqActivity.RecordFailure(activity, ex);
             CountOutcome(OutcomeValues.Cancelled);
             Abandon(message);
             return;
         }
         catch (Exception ex)
         {
+            TmqActivity.RecordFailure(activity, ex);
             var writes = ++message.DeadLetterWrites;
             var delay = RetryPolicy.DeadLetterDelay(_options().DeadLetter, writes);
             Log.DeadLetterWriteFailed(_logger, ex, _name, message.Position, _deadLetterTopic, writes, delay.TotalMilliseconds);

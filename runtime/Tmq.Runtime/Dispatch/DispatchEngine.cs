@@ -47,6 +47,7 @@ internal sealed partial class DispatchEngine : IDisposable
     private readonly Func<TmqMessage, TimeSpan, bool>? _requeueRetry;
     private readonly bool _commitsPositions;
     private readonly string? _group;
+    private readonly string? _system;
     private readonly string _deadLetterTopic;
     private readonly KeyValuePair<string, object?>[] _tags;
     private readonly CancellationTokenSource _stopping = new();
@@ -86,6 +87,7 @@ internal sealed partial class DispatchEngine : IDisposable
         _logger = settings.Logger;
         _metrics = settings.Metrics;
         _group = settings.Group;
+        _system = settings.MessagingSystem;
         _requeueRetry = settings.RequeueRetry;
         _commitsPositions = settings.CommitsPositions;
         _ordering = options.Ordering;
@@ -99,7 +101,7 @@ internal sealed partial class DispatchEngine : IDisposable
             new("tmq.consumer", _name),
             new("messaging.destination.name", options.Topic),
             new("messaging.consumer.group.name", _group),
-            .. settings.MessagingSystem is { } system ? [new KeyValuePair<string, object?>("messaging.system", system)] : Array.Empty<KeyValuePair<string, object?>>(),
+            .. _system is { } system ? [new KeyValuePair<string, object?>("messaging.system", system)] : Array.Empty<KeyValuePair<string, object?>>(),
         ];
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tmq.Dispatch;
 
 namespace Tmq;
@@ -28,6 +29,9 @@ public sealed partial class TmqMessage
     /// </summary>
     internal Exception? ReadFailure;
     internal Exception? LastError;
+
+    /// <summary>The process span of the last failed attempt, the parent of the dead-letter write's span; null when nobody traces.</summary>
+    internal Activity? FailedAttempt;
     internal ITimer? RetryTimer;
 
     // When the retry timer falls due (TimeProvider timestamp), while in RetryWait.

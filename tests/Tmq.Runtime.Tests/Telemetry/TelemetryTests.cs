@@ -64,14 +64,7 @@ public sealed class TelemetryTests
     public async Task Processing_ContinuesTheProducersTrace()
     {
         var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Tmq",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-
+        using var listener = Listen(spans);
         var traceId = ActivityTraceId.CreateRandom();
         var parent = ActivitySpanId.CreateRandom();
         var headers = new TmqHeaders().Add("traceparent", $"00-{traceId}-{parent}-01");
@@ -86,6 +79,78 @@ public sealed class TelemetryTests
         Assert.Equal(parent, span.ParentSpanId);
         Assert.Equal(ActivityKind.Consumer, span.Kind);
         Assert.Equal("process traced", span.DisplayName);
+    }
+
+    [Fact]
+    public async Task DeadLettering_AfterRetries_GivesEachAttemptASpanAndTheWriteASendSpanUnderTheLastAttempt()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = Listen(spans);
+        var traceId = ActivityTraceId.CreateRandom();
+        var sender = ActivitySpanId.CreateRandom();
+        var headers = new TmqHeaders().Add("traceparent", $"00-{traceId}-{sender}-01");
+        var handler = new DelegateHandler((_, _) => throw new InvalidOperationException("always"));
+        var options = new ConsumerOptions { Topic = "exhausted", Retry = { MaxAttempts = 3, InitialDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero } };
+        await using (var consumer = new InMemoryConsumer(handler, options))
+        {
+            await consumer.PublishAsync("k", "v", headers);
+            await consumer.WaitForIdleAsync(TestTimeout.Default);
+        }
+
+        var trace = spans.Where(s => s.TraceId == traceId).ToList();
+        var attempts = trace.Where(s => s.Kind == ActivityKind.Consumer).OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.Equal([1, 2, 3], attempts.Select(s => (int)s.GetTagItem("messaging.message.delivery_attempt")!));
+        Assert.All(attempts, s => Assert.Equal(sender, s.ParentSpanId));
+        Assert.All(attempts, s => Assert.Equal(ActivityStatusCode.Error, s.Status));
+        Assert.All(attempts, s => Assert.Equal("System.InvalidOperationException", s.GetTagItem("error.type")));
+        Assert.All(attempts, s => Assert.Contains(s.Events, e => e.Name == "exception"));
+
+        var send = Assert.Single(trace, s => s.Kind == ActivityKind.Producer);
+        Assert.Equal("send exhausted.dlq", send.DisplayName);
+        Assert.Equal(attempts[^1].SpanId, send.ParentSpanId);
+        Assert.Equal(ActivityStatusCode.Unset, send.Status);
+        Assert.Equal("exhausted.dlq", send.GetTagItem("messaging.destination.name"));
+        Assert.Equal("send", send.GetTagItem("messaging.operation.type"));
+        Assert.Equal(3, send.GetTagItem("tmq.dead_letter.attempts"));
+        Assert.Equal("exhausted", send.GetTagItem("tmq.dead_letter.original_topic"));
+        Assert.Equal("System.InvalidOperationException", send.GetTagItem("tmq.dead_letter.exception_type"));
+    }
+
+    [Fact]
+    public async Task DeadLetterWrite_FailingOnce_GivesBothWritesASendSpanUnderTheFailedAttempt()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = Listen(spans);
+        var traceId = ActivityTraceId.CreateRandom();
+        var headers = new TmqHeaders().Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        var handler = new DelegateHandler((_, _) => throw new PermanentFailureException("poison"));
+        var options = new ConsumerOptions { Topic = "rewritten", DeadLetter = { RetryDelay = TimeSpan.FromMilliseconds(1) } };
+        await using (var consumer = new InMemoryConsumer(handler, options) { DeadLetterSink = new FailingDeadLetterSink(failures: 1) })
+        {
+            await consumer.PublishAsync("k", "v", headers);
+            await consumer.WaitForIdleAsync(TestTimeout.Default);
+        }
+
+        var trace = spans.Where(s => s.TraceId == traceId).ToList();
+        var attempt = Assert.Single(trace, s => s.Kind == ActivityKind.Consumer);
+        var writes = trace.Where(s => s.Kind == ActivityKind.Producer).OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.Equal(2, writes.Count);
+        Assert.All(writes, s => Assert.Equal(attempt.SpanId, s.ParentSpanId));
+        Assert.Equal(ActivityStatusCode.Error, writes[0].Status);
+        Assert.Equal("System.IO.IOException", writes[0].GetTagItem("error.type"));
+        Assert.Equal(ActivityStatusCode.Unset, writes[1].Status);
+    }
+
+    private static ActivityListener Listen(ConcurrentQueue<Activity> spans)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Tmq",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     private static object? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
