@@ -171,10 +171,10 @@ public sealed class EndToEndTests(InstalledTool tool)
     }
 
     [SlowFact]
-    public async Task Tool_KafkaWorker_WithOtlpEndpoint_ExportsTheMessagesTraceAndTraceFindsItsHops()
+    public async Task Tool_KafkaWorker_WithOtlpEndpoint_ExportsEveryHopOfAMessageInOneTraceAndTraceFindsThem()
     {
         Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
-        var service = tool.Service("kafka");
+        var service = tool.Service("kafka", GeneratedService.FailingHandler);
         using var broker = ProcessRunner.Start(tool.Executable, ["dev", "kafka", "--topic", Topic + ":3", "--topic", Topic + ".dlq:1"], tool.WorkDirectory, tool.Environment);
         var brokerLines = new LineReader(broker);
         using var receiver = new OtlpReceiver();
@@ -186,24 +186,27 @@ public sealed class EndToEndTests(InstalledTool tool)
                 service,
                 bootstrap,
                 Processes.FreePort(),
-                ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.Endpoint),
-                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-                ("OTEL_BSP_SCHEDULE_DELAY", "200"));
+                TracedWorker.WorkerSettings(receiver));
             var workerLines = new LineReader(worker);
             await workerLines.WaitForAsync(l => l.Contains("Application started", StringComparison.Ordinal), Start);
 
-            // A message sent with a trace context: the consumer continues that trace.
-            var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "traced", "--value", "{\"id\":1}", "--header", $"traceparent=00-{traceId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
+            // A message sent with a trace context: the consumer continues that trace, under the sender's span.
+            var (traceId, sentFrom) = TracedWorker.NewContext();
+            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "traced", "--value", "{\"id\":1}", "--header", $"traceparent=00-{traceId}-{sentFrom}-01");
 
             await workerLines.WaitForAsync(l => l.Contains("key 'traced'", StringComparison.Ordinal), Step);
             await workerLines.WaitForAsync(l => l.Contains($"TraceId:{traceId}", StringComparison.Ordinal), Step);
-            await receiver.WaitForAsync(Convert.FromHexString(traceId), Step);
+            var handled = Assert.Single(await receiver.WaitForTraceAsync(traceId, s => s.Count > 0, Step));
+            Assert.Equal(($"process {Topic}", OtlpSpanKind.Consumer, sentFrom, OtlpStatusCode.Unset), (handled.Name, handled.Kind, handled.ParentSpanId, handled.Status));
+            Assert.Equal("kafka", handled.Attribute("messaging.system"));
+            Assert.Equal(Group, handled.Attribute("messaging.consumer.group.name"));
+            Assert.Equal(1L, handled.Attribute("messaging.message.delivery_attempt"));
 
-            // A poison message of another trace: dead-lettered, replayed, dead-lettered again.
-            // tmqtool trace finds all four hops by their traceparent, without a tracing backend.
-            var poison = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "poison", "--value", "", "--header", $"traceparent=00-{poison}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
+            // A message of another trace that fails every attempt: dead-lettered, replayed, dead-lettered
+            // again. tmqtool trace finds all four hops by their traceparent, without a tracing backend;
+            // the OTLP export has every attempt and both dead-letter writes in that one trace.
+            var (poison, poisonSentFrom) = TracedWorker.NewContext();
+            Tmqtool("produce", "--bootstrap-servers", bootstrap, "--topic", Topic, "--key", "poison", "--value", "fail-always", "--header", $"traceparent=00-{poison}-{poisonSentFrom}-01");
             Tmqtool("tail", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--from-beginning", "--count", "1", "--timeout", "60");
             Tmqtool("dlq", "replay", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq");
             Tmqtool("tail", "--bootstrap-servers", bootstrap, "--topic", Topic + ".dlq", "--from-beginning", "--count", "2", "--timeout", "60");
@@ -212,9 +215,11 @@ public sealed class EndToEndTests(InstalledTool tool)
             Assert.True(trace.Contains($" {Topic}.dlq[0]@0 key=poison dead letter of {Topic}[", StringComparison.Ordinal), trace);
             Assert.True(trace.Contains($" {Topic}.dlq[0]@1 key=poison dead letter of {Topic}[", StringComparison.Ordinal), trace);
             Assert.Equal(2, trace.Split('\n').Count(l => l.Contains($" {Topic}[", StringComparison.Ordinal) && l.Contains("key=poison traceparent=", StringComparison.Ordinal)));
-            await receiver.WaitForAsync(Convert.FromHexString(poison), Step);
+            var spans = await receiver.WaitForTraceAsync(poison, s => TracedWorker.HasDeadLetterRounds(s, rounds: 2), Step);
+            TracedWorker.AssertRetriedDeadLetteredReplayedAndDeadLetteredAgain(spans, Topic, "kafka", poisonSentFrom);
+
             var (missingExit, missing) = ProcessRunner.Run(
-                tool.Executable, ["trace", Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), "--topic", Topic, "--bootstrap-servers", bootstrap], tool.WorkDirectory, InstalledTool.Limit, tool.Environment);
+                tool.Executable, ["trace", TracedWorker.NewContext().TraceId, "--topic", Topic, "--bootstrap-servers", bootstrap], tool.WorkDirectory, InstalledTool.Limit, tool.Environment);
             Assert.Equal(1, missingExit);
             Assert.Contains("error: no message of trace", missing, StringComparison.Ordinal);
 

@@ -24,44 +24,13 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
     private static readonly TimeSpan Start = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
 
-    /// <summary>The generated handler's rules, plus one failure: a message "fail-once" fails its first attempt.</summary>
-    private const string Handler = """
-        using Microsoft.Extensions.Logging;
-        using Tmq;
-
-        namespace Shop.Orders.Consumer;
-
-        public sealed partial class MessageHandler(ILogger<MessageHandler> logger) : IMessageHandler
-        {
-            public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken)
-            {
-                ArgumentNullException.ThrowIfNull(message);
-                if (message.Value.IsEmpty)
-                {
-                    throw new PermanentFailureException("The message has no body.");
-                }
-
-                if (message.ValueAsString() == "fail-once" && message.Attempt == 1)
-                {
-                    throw new InvalidOperationException("The first attempt fails on purpose.");
-                }
-
-                LogHandled(logger, message.KeyAsString(), message.Attempt, message.ValueAsString());
-                return Task.CompletedTask;
-            }
-
-            [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Handled key '{Key}' (attempt {Attempt}): {Value}")]
-            private static partial void LogHandled(ILogger logger, string key, int attempt, string value);
-        }
-        """;
-
     [SlowTheory]
     [InlineData("dev")]
     [RealNsqdData]
     public async Task Tool_NsqWorker_HandlesRetriesDeadLettersAndShutsDownCleanly(string kind)
     {
         Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
-        var service = tool.Service("nsq", Handler);
+        var service = tool.Service("nsq", GeneratedService.FailingHandler);
 
         await using var broker = await Broker.StartAsync(kind, tool);
         var (nsqd, nsqdHttp, lookupd) = (broker.Nsqd, broker.NsqdHttp, broker.Lookupd);
@@ -161,6 +130,58 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
         }
     }
 
+    [SlowTheory]
+    [InlineData("dev")]
+    [RealNsqdData]
+    public async Task Tool_NsqWorker_WithOtlpEndpoint_ExportsEveryHopOfAMessageInOneTrace(string kind)
+    {
+        Assert.False(OperatingSystem.IsWindows(), "This test stops processes with SIGTERM.");
+        var service = tool.Service("nsq", GeneratedService.FailingHandler);
+        await using var broker = await Broker.StartAsync(kind, tool);
+        using var receiver = new OtlpReceiver();
+        Process? worker = null;
+        try
+        {
+            worker = StartWorker(
+                service,
+                broker.Lookupd,
+                broker.Nsqd,
+                Processes.FreePort(),
+                TracedWorker.WorkerSettings(receiver));
+            var workerLines = new LineReader(worker);
+            await workerLines.WaitForAsync(l => l.Contains("Application started", StringComparison.Ordinal), Start);
+
+            // The traceparent travels in the TMQ envelope. Each attempt is a delivery of nsqd's (a REQ
+            // between them); the dead letter keeps the envelope's traceparent, and so does the replay.
+            var (traceId, sentFrom) = TracedWorker.NewContext();
+            Tmqtool("produce", "--nsqd", broker.Nsqd, "--topic", Topic, "--key", "poison", "--value", "fail-always", "--header", $"traceparent=00-{traceId}-{sentFrom}-01");
+            var deadLetter = Tmqtool("tail", "--nsqd", broker.Nsqd, "--topic", Topic + ".dlq", "--channel", "tmqtool-replay", "--count", "1", "--timeout", "60");
+            Assert.Contains($"header tmq-dlq-attempts={TracedWorker.Attempts}", deadLetter, StringComparison.Ordinal);
+            Assert.Contains($"header traceparent=00-{traceId}-{sentFrom}-01", deadLetter, StringComparison.Ordinal);
+            await receiver.WaitForTraceAsync(traceId, s => TracedWorker.HasDeadLetterRounds(s, rounds: 1), Step);
+
+            var replay = Tmqtool("dlq", "replay", "--nsqd", broker.Nsqd, "--topic", Topic + ".dlq");
+            Assert.Contains("replayed 1 message(s) from orders.dlq to orders (1).", replay, StringComparison.Ordinal);
+            var spans = await receiver.WaitForTraceAsync(traceId, s => TracedWorker.HasDeadLetterRounds(s, rounds: 2), Step);
+            TracedWorker.AssertRetriedDeadLetteredReplayedAndDeadLetteredAgain(spans, Topic, "nsq", sentFrom);
+            Assert.All(spans.Where(s => s.Kind == OtlpSpanKind.Consumer), s => Assert.Equal(Channel, s.Attribute("messaging.consumer.group.name")));
+            Assert.All(spans.Where(s => s.Kind == OtlpSpanKind.Consumer), s => Assert.IsType<string>(s.Attribute("messaging.message.id")));
+
+            await Processes.StopAsync(worker, TimeSpan.FromSeconds(40));
+            Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{workerLines}");
+            await broker.StopAsync();
+        }
+        finally
+        {
+            if (worker is { HasExited: false })
+            {
+                worker.Kill(entireProcessTree: true);
+            }
+
+            worker?.Dispose();
+        }
+    }
+
     private static string After(string line) => line[(line.IndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
 
     /// <summary>
@@ -236,9 +257,10 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
 
     /// <summary>
     /// Starts the worker's Release build in Production with its appsettings.json as generated, but for
-    /// the addresses: nsqlookupd for the consumer, nsqd for the producer (the dev nsqd's ports are free ones).
+    /// the addresses: nsqlookupd for the consumer, nsqd for the producer (the dev nsqd's ports are free ones),
+    /// and <paramref name="settings"/> on top.
     /// </summary>
-    private static Process StartWorker(GeneratedService service, string lookupd, string nsqd, int metricsPort)
+    private static Process StartWorker(GeneratedService service, string lookupd, string nsqd, int metricsPort, params (string Name, string Value)[] settings)
     {
         var project = Path.Combine(service.Folder, "src", GeneratedService.Name);
         var environment = new Dictionary<string, string>
@@ -249,6 +271,11 @@ public sealed class NsqEndToEndTests(InstalledTool tool)
             ["Metrics__Prometheus__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
             ["Tmq__Health__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
         };
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+
         return ProcessRunner.Start("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", GeneratedService.Name + ".dll")], project, environment);
     }
 

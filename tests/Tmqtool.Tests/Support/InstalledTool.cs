@@ -146,6 +146,46 @@ internal sealed record GeneratedService(string Folder, string NewOutput, string 
     internal const string Psm = "shop.orders.consumer";
     internal const string Topic = "orders";
     internal const string Name = "Shop.Orders.Consumer";
+
+    /// <summary>
+    /// The generated handler's rules as a user's own handler, plus two failures: a message
+    /// "fail-once" fails its first attempt, a message "fail-always" every attempt (a transient
+    /// failure: retried, then dead-lettered).
+    /// </summary>
+    internal const string FailingHandler = """
+        using Microsoft.Extensions.Logging;
+        using Tmq;
+
+        namespace Shop.Orders.Consumer;
+
+        public sealed partial class MessageHandler(ILogger<MessageHandler> logger) : IMessageHandler
+        {
+            public Task HandleAsync(TmqMessage message, CancellationToken cancellationToken)
+            {
+                ArgumentNullException.ThrowIfNull(message);
+                if (message.Value.IsEmpty)
+                {
+                    throw new PermanentFailureException("The message has no body.");
+                }
+
+                if (message.ValueAsString() == "fail-once" && message.Attempt == 1)
+                {
+                    throw new InvalidOperationException("The first attempt fails on purpose.");
+                }
+
+                if (message.ValueAsString() == "fail-always")
+                {
+                    throw new InvalidOperationException("Every attempt fails on purpose.");
+                }
+
+                LogHandled(logger, message.KeyAsString(), message.Attempt, message.ValueAsString());
+                return Task.CompletedTask;
+            }
+
+            [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Handled key '{Key}' (attempt {Attempt}): {Value}")]
+            private static partial void LogHandled(ILogger logger, string key, int attempt, string value);
+        }
+        """;
 }
 
 /// <summary>The slow tests that share one <see cref="InstalledTool"/>; they run one after another.</summary>

@@ -4,8 +4,8 @@ namespace Tmqtool.Tests.Support;
 
 /// <summary>
 /// An OTLP/HTTP receiver for traces (<c>POST /v1/traces</c>, protobuf), run by a test: it keeps
-/// every export's bytes and answers 200. A trace id is 16 raw bytes in the protobuf, so a test finds
-/// a trace by searching the bodies for it, without decoding them.
+/// every export's bytes and answers 200, and gives a test the decoded spans of one trace
+/// (<see cref="OtlpSpan.Decode"/>).
 /// </summary>
 internal sealed class OtlpReceiver : IDisposable
 {
@@ -26,22 +26,49 @@ internal sealed class OtlpReceiver : IDisposable
     /// <summary>What OTEL_EXPORTER_OTLP_ENDPOINT is set to; the exporter adds /v1/traces.</summary>
     public string Endpoint { get; }
 
-    /// <summary>Waits until an export to /v1/traces contains <paramref name="bytes"/>.</summary>
-    public async Task WaitForAsync(byte[] bytes, TimeSpan limit)
+    /// <summary>The spans of trace <paramref name="traceId"/> (lower-case hex) received so far, in start order.</summary>
+    public List<OtlpSpan> Spans(string traceId)
+    {
+        byte[][] bodies;
+        lock (_gate)
+        {
+            bodies = [.. _bodies];
+        }
+
+        return [.. bodies.SelectMany(static b => OtlpSpan.Decode(b)).Where(s => s.TraceId == traceId).OrderBy(static s => s.StartTimeUnixNano)];
+    }
+
+    /// <summary>
+    /// Waits until the spans of trace <paramref name="traceId"/> received so far satisfy
+    /// <paramref name="done"/> and returns them; fails listing what arrived when
+    /// <paramref name="limit"/> passes first.
+    /// </summary>
+    public async Task<List<OtlpSpan>> WaitForTraceAsync(string traceId, Func<List<OtlpSpan>, bool> done, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
         while (true)
         {
-            lock (_gate)
+            var spans = Spans(traceId);
+            if (done(spans))
             {
-                if (_bodies.Exists(b => b.AsSpan().IndexOf(bytes) >= 0))
-                {
-                    return;
-                }
+                return spans;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"No OTLP trace export contained {Convert.ToHexStringLower(bytes)} within {limit} ({_bodies.Count} export(s) received).");
+            Assert.True(
+                DateTime.UtcNow < deadline,
+                $"The spans of trace {traceId} were not all exported within {limit} ({Exports} export(s) received); these were:\n{string.Join('\n', spans)}");
             await Task.Delay(100);
+        }
+    }
+
+    private int Exports
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _bodies.Count;
+            }
         }
     }
 
