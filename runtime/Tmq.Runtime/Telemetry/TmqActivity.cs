@@ -45,7 +45,7 @@ internal static class TmqActivity
         return activity;
     }
 
-    /// <summary>Marks a failed attempt's process span: error status, <c>error.type</c> and the exception as an event.</summary>
+    /// <summary>Marks a span whose work failed (an attempt, a dead-letter write): error status, <c>error.type</c> and the exception as an event.</summary>
     public static void RecordFailure(Activity? activity, Exception error)
     {
         if (activity is null)
@@ -82,7 +82,8 @@ internal static class TmqActivity
             activity.SetTag("messaging.system", system);
             activity.SetTag("messaging.operation.type", "send");
             activity.SetTag("messaging.destination.name", record.Destination);
-            activity.SetTag("messaging.consumer.group.name", record.Group);
+            // Named like the tmq-dlq-* headers: messaging.consumer.group.name belongs to consumer spans.
+            activity.SetTag("tmq.dead_letter.group", record.Group);
             activity.SetTag("tmq.dead_letter.original_topic", record.Message.Topic);
             activity.SetTag("tmq.dead_letter.attempts", record.Attempts);
             activity.SetTag("tmq.dead_letter.exception_type", record.Exception.GetType().FullName);

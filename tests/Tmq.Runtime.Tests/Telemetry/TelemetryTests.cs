@@ -113,6 +113,7 @@ public sealed class TelemetryTests
         Assert.Equal("send", send.GetTagItem("messaging.operation.type"));
         Assert.Equal(3, send.GetTagItem("tmq.dead_letter.attempts"));
         Assert.Equal("exhausted", send.GetTagItem("tmq.dead_letter.original_topic"));
+        Assert.Equal("in-memory", send.GetTagItem("tmq.dead_letter.group"));
         Assert.Equal("System.InvalidOperationException", send.GetTagItem("tmq.dead_letter.exception_type"));
     }
 

@@ -64,6 +64,7 @@ internal static class TracedWorker
             Assert.True(write.ParentSpanId == spans[send - 1].SpanId, $"{write} is not a child of the last attempt, {spans[send - 1]}.");
             Assert.Equal(topic + ".dlq", write.Attribute("messaging.destination.name"));
             Assert.Equal(topic, write.Attribute("tmq.dead_letter.original_topic"));
+            Assert.Equal(GeneratedService.Psm, write.Attribute("tmq.dead_letter.group"));
             Assert.Equal((long)Attempts, write.Attribute("tmq.dead_letter.attempts"));
             Assert.Equal("System.InvalidOperationException", write.Attribute("tmq.dead_letter.exception_type"));
             Assert.Equal(OtlpStatusCode.Unset, write.Status);
