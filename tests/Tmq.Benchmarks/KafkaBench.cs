@@ -281,6 +281,9 @@ internal static class KafkaBench
     /// fresh group until <paramref name="messages"/> messages were handled. The clock starts when
     /// the host starts (building the Confluent consumer and subscribing) and stops when the handler
     /// finishes the last message. <paramref name="whileRunning"/> runs after that, before the host stops.
+    /// With <paramref name="generatedHost"/> the consumer runs in the host a generated service runs
+    /// (<see cref="GeneratedServiceHost"/>), and its /metrics and /healthz are fetched once after the
+    /// last message (<see cref="RunResult.Probe"/>); otherwise the host holds the consumer alone.
     /// </summary>
     public static async Task<RunResult> RunTmqAsync(
         string bootstrap,
@@ -291,11 +294,12 @@ internal static class KafkaBench
         IReadOnlyDictionary<string, string?> consumerSettings,
         IReadOnlyDictionary<string, string> kafka,
         TimeSpan timeout,
-        Action? whileRunning = null)
+        Action? whileRunning = null,
+        bool generatedHost = false)
     {
         var handler = new CountingHandler(messages, handlerDelay);
         var listener = new FirstAssignment();
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var builder = generatedHost ? GeneratedServiceHost.CreateBuilder(bootstrap) : Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var config = new Dictionary<string, string?>
         {
             ["Tmq:Service"] = "bench.kafka.consumer",
@@ -319,7 +323,16 @@ internal static class KafkaBench
         builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton(handler);
         builder.Services.AddSingleton<IRebalanceListener>(listener);
-        builder.Services.AddTmqKafkaConsumer<CountingHandler>("main");
+        if (generatedHost)
+        {
+            GeneratedServiceHost.Compose(builder, () => builder.Services.AddTmqKafkaConsumer<CountingHandler>("main"));
+        }
+        else
+        {
+            builder.Services.AddTmqKafkaConsumer<CountingHandler>("main");
+        }
+
+        var port = builder.Configuration.GetValue<int>("Metrics:Prometheus:Port");
         using var host = builder.Build();
 
         GC.Collect();
@@ -338,6 +351,7 @@ internal static class KafkaBench
 
         var cpuUsed = CpuSeconds() - cpu;
         whileRunning?.Invoke();
+        var probe = generatedHost ? await GeneratedServiceHost.ProbeAsync(port) : null;
         await host.StopAsync();
         if (logs.FirstProblem is { } problem)
         {
@@ -347,6 +361,7 @@ internal static class KafkaBench
         return new RunResult(messages, Stopwatch.GetElapsedTime(start, end), Stopwatch.GetElapsedTime(listener.At == 0 ? start : listener.At, end), cpuUsed)
         {
             Pauses = logs.BackpressurePauses,
+            Probe = probe,
         };
     }
 
@@ -430,6 +445,9 @@ internal static class KafkaBench
 
         /// <summary>How often the Tmq consumer paused fetching because MaxBufferedMessages was reached (null for the plain loop).</summary>
         public int? Pauses { get; init; }
+
+        /// <summary>What the generated host's /metrics and /healthz answered after the run (null for other runs).</summary>
+        public string? Probe { get; init; }
     }
 
     /// <summary>A no-op (or delaying) handler that records when the target count was reached.</summary>
