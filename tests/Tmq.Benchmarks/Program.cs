@@ -13,6 +13,7 @@ return scenario switch
     "kafka-broker" => KafkaBrokerHandle.RunChild(rest),
     "kafka-drain" => await KafkaMemoryBenchmark.RunDrainChildAsync(rest),
     "nsq" => await NsqBenchmark.RunAsync(rest),
+    "wolverine-codegen" => await WolverineConsumer.WriteCodeAsync(),
     "nsq-drain" => await NsqMemoryBenchmark.RunDrainChildAsync(rest),
     _ => Usage(),
 };
