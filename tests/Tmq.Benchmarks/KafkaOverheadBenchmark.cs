@@ -1,77 +1,67 @@
 namespace Tmq.Benchmarks;
 
 /// <summary>
-/// <c>kafka-overhead</c>: 1,000,000 x 100 B messages (10,000 keys) over 32 partitions, no-op
-/// handler. The Tmq consumer (its defaults, Key ordering) against a plain Confluent.Kafka loop
-/// (Consume + StoreOffset, librdkafka defaults), each in a fresh group on the same topic, same
-/// broker, same process, alternated (plain, Tmq, plain, Tmq, ...; <c>--rounds</c>, default 3) and
-/// compared by median. Target: Tmq at least 1.0x the plain loop.
+/// <c>kafka-overhead</c>: a no-op handler draining a backlog (10,000 keys), cell by cell over a
+/// matrix of batch shapes, partition counts and message sizes (<see cref="OverheadMatrix"/>), with
+/// four columns on the same topic of the same broker, each in a fresh group: the plain
+/// Confluent.Kafka loop (Consume + StoreOffset, librdkafka defaults; the baseline), the Tmq consumer
+/// (its defaults, Key ordering) in the host a generated service runs (<see cref="GeneratedServiceHost"/>),
+/// WolverineFx.Kafka (<see cref="WolverineConsumer"/>) and kcat (<see cref="KcatConsumer"/>).
+/// Each cell prints its medians and Tmq's ratios; a table of all cells ends the run.
+/// Target: Tmq at least 2x the plain loop in every cell (issue 16).
 /// </summary>
 /// <remarks>
-/// Options: <c>--messages</c> (1,000,000), <c>--partitions</c> (32: about 3.9 MB each, under the
-/// mock's ~5 MiB retention; checked after producing), <c>--rounds</c> (3), <c>--kafka key=value</c>
-/// (librdkafka overrides for the Tmq consumer, as <c>Tmq:Consumers:main:Kafka:key</c>),
-/// <c>--plain-kafka key=value</c> (the same for the plain loop; investigation only). Both consumers
-/// first drain a 50,000-message warm-up topic (JIT, connections), not reported. Environment
-/// <c>TMQ_BENCH_LOG=1</c> echoes the Tmq consumer's logs (debug included) to stderr.
+/// Options (besides the matrix's, see <see cref="OverheadMatrix"/>): <c>--rounds</c> (3),
+/// <c>--host bare</c> (the Tmq consumer alone in a host, as this benchmark ran before the matrix),
+/// <c>--kafka key=value</c> (librdkafka overrides for the Tmq consumer, as
+/// <c>Tmq:Consumers:main:Kafka:key</c>), <c>--plain-kafka key=value</c> (the same for the plain
+/// loop; investigation only), <c>--kcat-kafka key=value</c> (the same for kcat, as <c>-X</c>). The .NET columns first drain a warm-up backlog (JIT, connections),
+/// not reported. The generated host's console logs go to stderr. Environment <c>TMQ_BENCH_LOG=1</c>
+/// echoes the Tmq consumer's logs (debug included) to stderr.
 /// </remarks>
 internal static class KafkaOverheadBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var messages = Args.Int(args, "--messages", 1_000_000);
-        var partitions = Args.Int(args, "--partitions", 32);
-        var rounds = Args.Int(args, "--rounds", 3);
+        var matrix = OverheadMatrix.Parse(args);
         var kafka = KafkaBench.KafkaOverrides(args);
         var plainKafka = KafkaBench.KafkaOverrides(args, "--plain-kafka");
-        var timeout = TimeSpan.FromMinutes(3);
+        var kcatKafka = KafkaBench.KafkaOverrides(args, "--kcat-kafka");
+        var kcat = matrix.Columns.Contains(OverheadColumn.Kcat) ? KcatConsumer.Find() : null;
         var keys = KafkaBench.MakeKeys();
-        var tmqSettings = new Dictionary<string, string?> { ["Ordering"] = "Key" };
 
         KafkaBench.PrintLoad("kafka-overhead.start");
-        using var broker = KafkaBrokerHandle.Start();
-        Console.WriteLine($"kafka-overhead.broker: librdkafka mock, {KafkaBench.Brokers} brokers, child process");
+        Console.WriteLine($"kafka-overhead.broker: librdkafka mock, {KafkaBench.Brokers} brokers, child process, a fresh one per cell");
+        Console.WriteLine($"kafka-overhead.matrix: {matrix.Preset}, {matrix.Cells.Count} cell(s), {matrix.Rounds} round(s), backlog scale {matrix.Scale}");
+        Console.WriteLine($"kafka-overhead.columns: {string.Join(", ", matrix.Columns.Select(OverheadMatrix.Name))}");
+        Console.WriteLine($"kafka-overhead.tmq_host: {(matrix.GeneratedHost ? "generated service (health endpoint, Prometheus listener, producer, control, console logs at Information on stderr)" : "bare (the consumer alone)")}");
         Console.WriteLine($"kafka-overhead.tmq_kafka_overrides: {KafkaBench.Describe(kafka)}");
         if (plainKafka.Count > 0)
         {
             Console.WriteLine($"kafka-overhead.plain_kafka_overrides: {KafkaBench.Describe(plainKafka)} (not the baseline: librdkafka defaults are)");
         }
 
-        // Warm up both paths (JIT, pools, connections) on a small topic; not reported.
-        KafkaBench.ProduceChecked(broker, "warmup", 8, 50_000, keys, "kafka-overhead.warmup");
-        await KafkaBench.RunPlainAsync(broker.BootstrapServers, "warmup", "warmup-plain", 50_000, TimeSpan.Zero, timeout, plainKafka);
-        await KafkaBench.RunTmqAsync(broker.BootstrapServers, "warmup", "warmup-tmq", 50_000, TimeSpan.Zero, tmqSettings, kafka, timeout);
-
-        KafkaBench.ProduceChecked(broker, "overhead", partitions, messages, keys, "kafka-overhead");
-        var plain = new List<KafkaBench.RunResult>();
-        var tmq = new List<KafkaBench.RunResult>();
-        for (var round = 1; round <= rounds; round++)
+        if (kcatKafka.Count > 0)
         {
-            var brokerCpu = broker.CpuSeconds;
-            var p = await KafkaBench.RunPlainAsync(broker.BootstrapServers, "overhead", $"plain-{round}", messages, TimeSpan.Zero, timeout, plainKafka);
-            KafkaBench.Print($"kafka-overhead.plain.run{round}", p, broker.CpuSeconds - brokerCpu);
-            plain.Add(p);
-            brokerCpu = broker.CpuSeconds;
-            var t = await KafkaBench.RunTmqAsync(broker.BootstrapServers, "overhead", $"tmq-{round}", messages, TimeSpan.Zero, tmqSettings, kafka, timeout);
-            KafkaBench.Print($"kafka-overhead.tmq.run{round}", t, broker.CpuSeconds - brokerCpu);
-            tmq.Add(t);
+            Console.WriteLine($"kafka-overhead.kcat_kafka_overrides: {KafkaBench.Describe(kcatKafka)} (not the ceiling: librdkafka defaults are)");
         }
 
-        var plainBest = plain.Max(static r => r.Rate);
-        var tmqBest = tmq.Max(static r => r.Rate);
-        var plainMedian = KafkaBench.Median(plain.Select(static r => r.Rate));
-        var tmqMedian = KafkaBench.Median(tmq.Select(static r => r.Rate));
-        Console.WriteLine("kafka-overhead.measured: from subscription (consumer start) to the last message handled; fresh group per run");
-        Console.WriteLine($"kafka-overhead.messages: {messages} messages ({KafkaBench.ValueSize} B values, {KafkaBench.KeyCount} keys, {partitions} partitions)");
-        Console.WriteLine($"kafka-overhead.plain.throughput: {plainMedian:F0} msg/s (median of {rounds}; best {plainBest:F0})");
-        Console.WriteLine($"kafka-overhead.tmq.throughput: {tmqMedian:F0} msg/s (median of {rounds}; best {tmqBest:F0})");
-        Console.WriteLine($"ratio.tmq_vs_plain: {tmqMedian / plainMedian:F2} x (best vs best {tmqBest / plainBest:F2} x; target >= 1.0)");
+        if (matrix.Columns.Contains(OverheadColumn.Kcat))
+        {
+            Console.WriteLine($"kafka-overhead.kcat: {kcat ?? "skipped: kcat not found (Debian's package kcat)"}");
+        }
 
-        // CPU per message is steadier than wall time when other work shares the cores.
-        var plainCpu = KafkaBench.Median(plain.Select(static r => r.CpuSeconds)) / messages * 1e6;
-        var tmqCpu = KafkaBench.Median(tmq.Select(static r => r.CpuSeconds)) / messages * 1e6;
-        Console.WriteLine($"kafka-overhead.plain.cpu_per_message: {plainCpu:F2} us (median; whole process incl. librdkafka threads)");
-        Console.WriteLine($"kafka-overhead.tmq.cpu_per_message: {tmqCpu:F2} us (median; whole process incl. librdkafka threads)");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var runner = new OverheadRunner(matrix, kafka, plainKafka, kcatKafka, kcat);
+        await runner.WarmUpAsync(keys);
+        var results = new List<OverheadCellResult>();
+        foreach (var cell in matrix.Cells)
+        {
+            results.Add(await runner.RunCellAsync(cell, keys));
+        }
+
+        OverheadSummary.Print(matrix, results, kcat is not null);
+        Console.WriteLine($"kafka-overhead.wall_time: {watch.Elapsed.TotalMinutes:F1} min");
         KafkaBench.PrintLoad("kafka-overhead.end");
         return 0;
     }

@@ -23,7 +23,8 @@ static int Usage()
     Console.Error.WriteLine("usage: Tmq.Benchmarks <scenario> [--messages N] [--kafka key=value]... [--nsqd HOST:PORT] [--nsqd-http URL] [--go-bench DIR] [--runfor 10s] [--only publish]");
     Console.Error.WriteLine("scenarios:");
     Console.Error.WriteLine("  engine          in-memory transport, no-op handler, Key mode, 10,000 keys, 16 partitions");
-    Console.Error.WriteLine("  kafka-overhead  1,000,000 x 100 B, no-op handler: Tmq vs a plain Confluent.Kafka loop");
+    Console.Error.WriteLine("  kafka-overhead  no-op handler: Tmq (in a generated service's host) vs a plain Confluent.Kafka loop, WolverineFx.Kafka and kcat;");
+    Console.Error.WriteLine("                  one row by default (both batch shapes, 32 partitions, 100 B), --matrix full for 18 cells; --scale 0.02 for a smoke run");
     Console.Error.WriteLine("  kafka-keyed     handler awaiting 5 ms, 10,000 keys, Concurrency 256: Tmq vs the sequential plain loop");
     Console.Error.WriteLine("  kafka-memory    peak working set draining a 200k vs an 800k backlog, MaxBufferedMessages 10,000");
     Console.Error.WriteLine("  nsq             200 B messages: NSQ producer (MPUB, PUB) and consumer (None, Key; MaxInFlight 2,500) vs bench_writer/bench_reader, and peak memory draining 1M vs 250k");

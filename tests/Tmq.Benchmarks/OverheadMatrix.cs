@@ -1,0 +1,134 @@
+using System.Globalization;
+
+namespace Tmq.Benchmarks;
+
+/// <summary>A consumer that <c>kafka-overhead</c> measures on every cell's backlog.</summary>
+internal enum OverheadColumn
+{
+    /// <summary>The plain Confluent.Kafka loop (the baseline).</summary>
+    Plain,
+
+    /// <summary>The Tmq consumer.</summary>
+    Tmq,
+
+    /// <summary>WolverineFx.Kafka, the nearest .NET peer.</summary>
+    Wolverine,
+
+    /// <summary>kcat, the client's ceiling.</summary>
+    Kcat,
+}
+
+/// <summary>One cell of the matrix: a backlog of one batch shape, partition count and message size.</summary>
+internal sealed record OverheadCell(BatchShape Shape, int Partitions, int ValueSize, int Messages, bool Capped)
+{
+    public string Name => $"{KafkaBacklog.Name(Shape)}.p{Partitions}.{OverheadMatrix.Size(ValueSize)}";
+}
+
+/// <summary>
+/// <c>kafka-overhead</c>'s options: which cells (batch shapes x partitions x message sizes), which
+/// columns, how many rounds, how large the backlogs.
+/// </summary>
+/// <remarks>
+/// <para>The default run is one row of the matrix, both batch shapes over 32 partitions at 100 B;
+/// <c>--matrix full</c> runs all 18 cells (shapes full and default, partitions 6, 32 and 128,
+/// sizes 100 B, 1 KB and 10 KB). <c>--shapes</c>, <c>--partitions</c> and <c>--sizes</c> (comma
+/// lists) replace a preset's list; <c>--columns</c> picks from plain,tmq,wolverine,kcat.</para>
+/// <para>Backlog: <c>--messages</c> (400,000) messages at 100 B, fewer as messages grow
+/// (x (100 / size)^0.6: about 99,000 at 1 KB and 25,000 at 10 KB), so the plain loop reads each
+/// cell for a second or two; times <c>--scale</c> (1; 0.02 makes a smoke run), and at most what the
+/// mock retains over the cell's partitions (6 partitions hold about 20,000-24,000 x 1 KB or
+/// 2,200-2,400 x 10 KB, 32 partitions about 12,000-13,000 x 10 KB; such a cell says "capped", and
+/// its runs are short enough that start-up weighs on them).</para>
+/// </remarks>
+internal sealed class OverheadMatrix
+{
+    private static readonly string[] ListFlags = ["--shapes", "--partitions", "--sizes"];
+
+    public required IReadOnlyList<OverheadCell> Cells { get; init; }
+
+    public required IReadOnlyList<OverheadColumn> Columns { get; init; }
+
+    public required int Rounds { get; init; }
+
+    public required double Scale { get; init; }
+
+    public required string Preset { get; init; }
+
+    /// <summary>False: the Tmq consumer in a host of its own (<c>--host bare</c>), as before the matrix.</summary>
+    public required bool GeneratedHost { get; init; }
+
+    public static OverheadMatrix Parse(string[] args)
+    {
+        var preset = Args.Text(args, "--matrix") ?? "default";
+        var full = preset switch
+        {
+            "full" => true,
+            "default" => false,
+            _ => throw new ArgumentException($"--matrix is '{preset}'; it takes default (one row: both shapes, 32 partitions, 100 B) or full (18 cells)."),
+        };
+        var shapes = List(args, "--shapes", "full,default", ParseShape);
+        var partitions = List(args, "--partitions", full ? "6,32,128" : "32", static p => Positive("--partitions", p));
+        var sizes = List(args, "--sizes", full ? "100,1024,10240" : "100", static s => Positive("--sizes", s));
+        var columns = List(args, "--columns", "plain,tmq,wolverine,kcat", ParseColumn);
+        var messages = Args.Int(args, "--messages", 400_000);
+        var scale = double.TryParse(Args.Text(args, "--scale"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 1.0;
+        if (scale <= 0 || messages <= 0)
+        {
+            throw new ArgumentException("--messages and --scale must be positive.");
+        }
+
+        var host = Args.Text(args, "--host") ?? "generated";
+        if (host is not ("generated" or "bare"))
+        {
+            throw new ArgumentException($"--host is '{host}'; it takes generated (the host a generated service runs) or bare (the consumer alone).");
+        }
+
+        var cells = new List<OverheadCell>();
+        foreach (var shape in shapes)
+        {
+            foreach (var p in partitions)
+            {
+                foreach (var size in sizes)
+                {
+                    var wanted = Math.Max(1, (int)(messages * scale * Math.Min(1, Math.Pow(100.0 / size, 0.6))));
+                    var cap = KafkaBacklog.MaxMessages(p, size, shape);
+                    cells.Add(new OverheadCell(shape, p, size, Math.Min(wanted, cap), wanted > cap));
+                }
+            }
+        }
+
+        return new OverheadMatrix
+        {
+            Cells = cells,
+            Columns = [.. columns.Distinct().Order()],
+            Rounds = Math.Max(1, Args.Int(args, "--rounds", 3)),
+            Scale = scale,
+            Preset = ListFlags.Any(f => Args.Text(args, f) is not null) ? $"{preset}, lists replaced" : preset,
+            GeneratedHost = host == "generated",
+        };
+    }
+
+    public static string Size(int bytes) => bytes % 1024 == 0 ? $"{bytes / 1024}KB" : $"{bytes}B";
+
+    public static string Name(OverheadColumn column) => column.ToString().ToLowerInvariant();
+
+    private static List<T> List<T>(string[] args, string flag, string fallback, Func<string, T> parse) =>
+        [.. (Args.Text(args, flag) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse)];
+
+    private static BatchShape ParseShape(string text) => text switch
+    {
+        "full" => BatchShape.Full,
+        "default" => BatchShape.Default,
+        _ => throw new ArgumentException($"--shapes has '{text}'; it takes full (1 MB batches) and default (a default producer's small batches)."),
+    };
+
+    private static OverheadColumn ParseColumn(string text) =>
+        Enum.TryParse<OverheadColumn>(text, ignoreCase: true, out var column)
+            ? column
+            : throw new ArgumentException($"--columns has '{text}'; it takes plain, tmq, wolverine and kcat.");
+
+    private static int Positive(string flag, string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"{flag} has '{text}'; it takes positive whole numbers.");
+}

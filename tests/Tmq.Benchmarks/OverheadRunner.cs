@@ -1,0 +1,92 @@
+namespace Tmq.Benchmarks;
+
+/// <summary>
+/// Runs <c>kafka-overhead</c>'s columns on one cell's backlog: a fresh broker per cell, the backlog
+/// written once, then <see cref="OverheadMatrix.Rounds"/> rounds in which every column reads it in a
+/// fresh group of its own. The column order turns by one each round (plain, tmq, wolverine, kcat;
+/// then tmq, wolverine, kcat, plain; ...) so that drift and the broker's state after producing
+/// weigh on every column alike.
+/// </summary>
+internal sealed class OverheadRunner(
+    OverheadMatrix matrix,
+    IReadOnlyDictionary<string, string> kafka,
+    IReadOnlyDictionary<string, string> plainKafka,
+    IReadOnlyDictionary<string, string> kcatKafka,
+    string? kcat)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The Tmq consumer's settings beyond its defaults in a bare host (the generated host has the generated appsettings.json).</summary>
+    private static readonly Dictionary<string, string?> TmqSettings = new(StringComparer.Ordinal) { ["Ordering"] = "Key" };
+
+    /// <summary>Every .NET column drains a small backlog once (JIT, pools, Wolverine's handler pipeline); not reported.</summary>
+    public async Task WarmUpAsync(byte[][] keys)
+    {
+        using var broker = KafkaBrokerHandle.Start();
+        var messages = Math.Max(5_000, (int)(50_000 * matrix.Scale));
+        KafkaBacklog.ProduceChecked(broker, "warmup", 8, messages, 100, BatchShape.Full, keys);
+        foreach (var column in matrix.Columns.Where(static c => c != OverheadColumn.Kcat))
+        {
+            await RunAsync(column, broker.BootstrapServers, "warmup", $"warmup-{OverheadMatrix.Name(column)}", messages);
+        }
+
+        Console.WriteLine($"kafka-overhead.warmup: {messages} x 100 B drained by {string.Join(", ", matrix.Columns.Where(static c => c != OverheadColumn.Kcat).Select(OverheadMatrix.Name))}");
+    }
+
+    public async Task<OverheadCellResult> RunCellAsync(OverheadCell cell, byte[][] keys)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var broker = KafkaBrokerHandle.Start();
+        var produced = KafkaBacklog.ProduceChecked(broker, "overhead", cell.Partitions, cell.Messages, cell.ValueSize, cell.Shape, keys);
+        Console.WriteLine(
+            $"kafka-overhead.{cell.Name}.backlog: {produced.Describe(cell.ValueSize, cell.Partitions)}" +
+            (cell.Capped ? " (capped by the mock's retention of about 5 MiB per partition)" : string.Empty));
+        var result = new OverheadCellResult(cell, produced);
+        var columns = matrix.Columns;
+        for (var round = 1; round <= matrix.Rounds; round++)
+        {
+            for (var i = 0; i < columns.Count; i++)
+            {
+                var column = columns[(i + round - 1) % columns.Count];
+                var name = OverheadMatrix.Name(column);
+                if (column == OverheadColumn.Kcat && kcat is null)
+                {
+                    continue;
+                }
+
+                var brokerCpu = broker.CpuSeconds;
+                try
+                {
+                    var run = await RunAsync(column, broker.BootstrapServers, "overhead", $"{name}-{round}", cell.Messages);
+                    KafkaBench.Print($"kafka-overhead.{cell.Name}.{name}.run{round}", run, broker.CpuSeconds - brokerCpu);
+                    if (run.Probe is { } probe && round == 1)
+                    {
+                        Console.WriteLine($"kafka-overhead.{cell.Name}.{name}.host: generated service host answered {probe}");
+                    }
+
+                    result.Add(column, run);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // One column's failure (a timeout, a client's error) must not end a long run: the cell says why, the rest goes on.
+                    Console.WriteLine($"kafka-overhead.{cell.Name}.{name}.run{round}: failed: {ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}");
+                    result.Fail(column, ex.GetType().Name);
+                }
+            }
+        }
+
+        Console.WriteLine($"kafka-overhead.{cell.Name}: {result.Describe(matrix.Columns, kcat is not null)}");
+        Console.WriteLine($"kafka-overhead.{cell.Name}.wall_time: {watch.Elapsed.TotalSeconds:F0} s (broker, backlog, {matrix.Rounds} round(s) of every column, hosts started and stopped)");
+        return result;
+    }
+
+    private Task<KafkaBench.RunResult> RunAsync(OverheadColumn column, string bootstrap, string topic, string group, int messages) => column switch
+    {
+        OverheadColumn.Plain => KafkaBench.RunPlainAsync(bootstrap, topic, group, messages, TimeSpan.Zero, Timeout, plainKafka),
+        OverheadColumn.Tmq => KafkaBench.RunTmqAsync(
+            bootstrap, topic, group, messages, TimeSpan.Zero, TmqSettings, kafka, Timeout, generatedHost: matrix.GeneratedHost),
+        OverheadColumn.Wolverine => WolverineConsumer.RunAsync(bootstrap, topic, group, messages, Timeout),
+        OverheadColumn.Kcat => KcatConsumer.RunAsync(kcat ?? throw new InvalidOperationException("kcat was not found."), bootstrap, topic, group, messages, kcatKafka, Timeout),
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column, null),
+    };
+}
