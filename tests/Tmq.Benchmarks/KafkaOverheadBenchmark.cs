@@ -36,6 +36,11 @@ internal static class KafkaOverheadBenchmark
         Console.WriteLine($"kafka-overhead.columns: {string.Join(", ", matrix.Columns.Select(OverheadMatrix.Name))}");
         Console.WriteLine($"kafka-overhead.tmq_host: {(matrix.GeneratedHost ? "generated service (health endpoint, Prometheus listener, producer, control, console logs at Information on stderr)" : "bare (the consumer alone)")}");
         Console.WriteLine($"kafka-overhead.tmq_kafka_overrides: {KafkaBench.Describe(kafka)}");
+        if (matrix.Columns.Contains(OverheadColumn.Wolverine))
+        {
+            Console.WriteLine($"kafka-overhead.wolverine_listener: {(matrix.WolverineBuffered ? "BufferedInMemory (Wolverine's default; it stops and restarts the consumer past 1,000 buffered)" : "ProcessInline")}");
+        }
+
         if (plainKafka.Count > 0)
         {
             Console.WriteLine($"kafka-overhead.plain_kafka_overrides: {KafkaBench.Describe(plainKafka)} (not the baseline: librdkafka defaults are)");
@@ -60,7 +65,7 @@ internal static class KafkaOverheadBenchmark
             results.Add(await runner.RunCellAsync(cell, keys));
         }
 
-        OverheadSummary.Print(matrix, results, kcat is not null);
+        OverheadSummary.Print(matrix, results, kcatMissing: matrix.Columns.Contains(OverheadColumn.Kcat) && kcat is null);
         Console.WriteLine($"kafka-overhead.wall_time: {watch.Elapsed.TotalMinutes:F1} min");
         KafkaBench.PrintLoad("kafka-overhead.end");
         return 0;

@@ -32,7 +32,8 @@ internal sealed record OverheadCell(BatchShape Shape, int Partitions, int ValueS
 /// <para>The default run is one row of the matrix, both batch shapes over 32 partitions at 100 B;
 /// <c>--matrix full</c> runs all 18 cells (shapes full and default, partitions 6, 32 and 128,
 /// sizes 100 B, 1 KB and 10 KB). <c>--shapes</c>, <c>--partitions</c> and <c>--sizes</c> (comma
-/// lists) replace a preset's list; <c>--columns</c> picks from plain,tmq,wolverine,kcat.</para>
+/// lists) replace a preset's list; <c>--columns</c> picks from plain,tmq,wolverine,kcat;
+/// <c>--wolverine-mode buffered</c> runs Wolverine's listener in its default mode (see <see cref="WolverineConsumer"/>).</para>
 /// <para>Backlog: <c>--messages</c> (400,000) messages at 100 B, fewer as messages grow
 /// (x (100 / size)^0.6: about 99,000 at 1 KB and 25,000 at 10 KB), so the plain loop reads each
 /// cell for a second or two; times <c>--scale</c> (1; 0.02 makes a smoke run), and at most what the
@@ -56,6 +57,9 @@ internal sealed class OverheadMatrix
 
     /// <summary>False: the Tmq consumer in a host of its own (<c>--host bare</c>), as before the matrix.</summary>
     public required bool GeneratedHost { get; init; }
+
+    /// <summary>True: Wolverine's listener in its default mode, BufferedInMemory (<c>--wolverine-mode buffered</c>), not inline.</summary>
+    public required bool WolverineBuffered { get; init; }
 
     public static OverheadMatrix Parse(string[] args)
     {
@@ -83,6 +87,12 @@ internal sealed class OverheadMatrix
             throw new ArgumentException($"--host is '{host}'; it takes generated (the host a generated service runs) or bare (the consumer alone).");
         }
 
+        var wolverine = Args.Text(args, "--wolverine-mode") ?? "inline";
+        if (wolverine is not ("inline" or "buffered"))
+        {
+            throw new ArgumentException($"--wolverine-mode is '{wolverine}'; it takes inline (ProcessInline) or buffered (BufferedInMemory, Wolverine's default).");
+        }
+
         var cells = new List<OverheadCell>();
         foreach (var shape in shapes)
         {
@@ -105,6 +115,7 @@ internal sealed class OverheadMatrix
             Scale = scale,
             Preset = ListFlags.Any(f => Args.Text(args, f) is not null) ? $"{preset}, lists replaced" : preset,
             GeneratedHost = host == "generated",
+            WolverineBuffered = wolverine == "buffered",
         };
     }
 

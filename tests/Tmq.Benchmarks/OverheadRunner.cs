@@ -75,7 +75,7 @@ internal sealed class OverheadRunner(
             }
         }
 
-        Console.WriteLine($"kafka-overhead.{cell.Name}: {result.Describe(matrix.Columns, kcat is not null)}");
+        Console.WriteLine($"kafka-overhead.{cell.Name}: {result.Describe(matrix.Columns, kcatMissing: kcat is null)}");
         Console.WriteLine($"kafka-overhead.{cell.Name}.wall_time: {watch.Elapsed.TotalSeconds:F0} s (broker, backlog, {matrix.Rounds} round(s) of every column, hosts started and stopped)");
         return result;
     }
@@ -85,7 +85,7 @@ internal sealed class OverheadRunner(
         OverheadColumn.Plain => KafkaBench.RunPlainAsync(bootstrap, topic, group, messages, TimeSpan.Zero, Timeout, plainKafka),
         OverheadColumn.Tmq => KafkaBench.RunTmqAsync(
             bootstrap, topic, group, messages, TimeSpan.Zero, TmqSettings, kafka, Timeout, generatedHost: matrix.GeneratedHost),
-        OverheadColumn.Wolverine => WolverineConsumer.RunAsync(bootstrap, topic, group, messages, Timeout),
+        OverheadColumn.Wolverine => WolverineConsumer.RunAsync(bootstrap, topic, group, messages, matrix.WolverineBuffered, Timeout),
         OverheadColumn.Kcat => KcatConsumer.RunAsync(kcat ?? throw new InvalidOperationException("kcat was not found."), bootstrap, topic, group, messages, kcatKafka, Timeout),
         _ => throw new ArgumentOutOfRangeException(nameof(column), column, null),
     };

@@ -37,19 +37,19 @@ internal sealed class OverheadCellResult(OverheadCell cell, KafkaBacklog.Produce
         Rate(OverheadColumn.Tmq) is { } tmq && Rate(baseline) is { } other ? tmq / other : null;
 
     /// <summary>What a column shows where it has no figure: why, or "-" when it was not run.</summary>
-    public string Missing(OverheadColumn column, bool kcatFound) =>
+    public string Missing(OverheadColumn column, bool kcatMissing) =>
         _failures.TryGetValue(column, out var why) && !_runs.ContainsKey(column) ? $"failed ({why})"
-        : column == OverheadColumn.Kcat && !kcatFound ? "skipped: kcat not found"
+        : column == OverheadColumn.Kcat && kcatMissing ? "skipped: kcat not found"
         : "-";
 
     /// <summary>The cell's line: every column's median rate and CPU per message, then Tmq's ratios.</summary>
-    public string Describe(IReadOnlyList<OverheadColumn> columns, bool kcatFound)
+    public string Describe(IReadOnlyList<OverheadColumn> columns, bool kcatMissing)
     {
         var line = new StringBuilder();
         foreach (var column in columns)
         {
             line.Append(line.Length == 0 ? string.Empty : ", ").Append(OverheadMatrix.Name(column)).Append(' ');
-            line.Append(Rate(column) is { } rate ? $"{rate:F0} msg/s ({CpuPerMessage(column):F2} us/msg)" : Missing(column, kcatFound));
+            line.Append(Rate(column) is { } rate ? $"{rate:F0} msg/s ({CpuPerMessage(column):F2} us/msg)" : Missing(column, kcatMissing));
         }
 
         foreach (var baseline in columns.Where(static c => c != OverheadColumn.Tmq))
@@ -74,13 +74,14 @@ internal static class OverheadSummary
         ("wolverine msg/s", 15), ("tmq/wolverine", 13), ("kcat msg/s", 10), ("tmq/kcat", 8), ("cpu us/msg tmq vs plain", 23),
     ];
 
-    public static void Print(OverheadMatrix matrix, IReadOnlyList<OverheadCellResult> cells, bool kcatFound)
+    /// <param name="kcatMissing">kcat was asked for (<c>--columns</c>) and not found.</param>
+    public static void Print(OverheadMatrix matrix, IReadOnlyList<OverheadCellResult> cells, bool kcatMissing)
     {
         Console.WriteLine();
         Console.WriteLine(
             $"kafka-overhead.summary: medians of {matrix.Rounds} round(s); msg/s from subscription (or host start) to the last message handled; " +
             "CPU per message of the whole process (kcat: its own), librdkafka's threads included");
-        if (!kcatFound && matrix.Columns.Contains(OverheadColumn.Kcat))
+        if (kcatMissing)
         {
             Console.WriteLine("kafka-overhead.kcat: skipped: kcat not found (Debian's package kcat)");
         }
@@ -94,12 +95,12 @@ internal static class OverheadSummary
                 KafkaBacklog.Name(cell.Shape),
                 cell.Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 OverheadMatrix.Size(cell.ValueSize),
-                Rate(result, OverheadColumn.Plain, kcatFound),
-                Rate(result, OverheadColumn.Tmq, kcatFound),
+                Rate(result, OverheadColumn.Plain, kcatMissing),
+                Rate(result, OverheadColumn.Tmq, kcatMissing),
                 Ratio(result, OverheadColumn.Plain),
-                Rate(result, OverheadColumn.Wolverine, kcatFound),
+                Rate(result, OverheadColumn.Wolverine, kcatMissing),
                 Ratio(result, OverheadColumn.Wolverine),
-                Rate(result, OverheadColumn.Kcat, kcatFound),
+                Rate(result, OverheadColumn.Kcat, kcatMissing),
                 Ratio(result, OverheadColumn.Kcat),
                 result.CpuPerMessage(OverheadColumn.Tmq) is { } tmq && result.CpuPerMessage(OverheadColumn.Plain) is { } plain
                     ? $"{tmq:F2} vs {plain:F2}"
@@ -108,8 +109,8 @@ internal static class OverheadSummary
         }
     }
 
-    private static string Rate(OverheadCellResult result, OverheadColumn column, bool kcatFound) =>
-        result.Rate(column) is { } rate ? $"{rate:N0}" : result.Missing(column, kcatFound) is var missing && missing.StartsWith("skipped", StringComparison.Ordinal) ? "skipped" : missing;
+    private static string Rate(OverheadCellResult result, OverheadColumn column, bool kcatMissing) =>
+        result.Rate(column) is { } rate ? $"{rate:N0}" : result.Missing(column, kcatMissing) is var missing && missing.StartsWith("skipped", StringComparison.Ordinal) ? "skipped" : missing;
 
     private static string Ratio(OverheadCellResult result, OverheadColumn baseline) =>
         result.TmqOver(baseline) is { } ratio ? $"{ratio:F2}x" : "-";
