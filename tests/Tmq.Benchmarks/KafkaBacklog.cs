@@ -12,8 +12,9 @@ internal enum BatchShape
 
     /// <summary>
     /// A producer with librdkafka's defaults (linger.ms 5) sending keyed messages through the default
-    /// partitioner, so every partition receives a few messages per linger: many small batches, as a
-    /// service that publishes as events happen (or kcat) writes them.
+    /// partitioner, as a service that publishes as events happen (or kcat) writes them: each batch
+    /// holds what reached its partition within a linger, tens to hundreds of messages depending on
+    /// the partition count and how fast the producer ran (the backlog line prints the average).
     /// </summary>
     Default,
 }

@@ -14,10 +14,11 @@ namespace Tmq.Benchmarks;
 /// Options (besides the matrix's, see <see cref="OverheadMatrix"/>): <c>--rounds</c> (3),
 /// <c>--host bare</c> (the Tmq consumer alone in a host, as this benchmark ran before the matrix),
 /// <c>--kafka key=value</c> (librdkafka overrides for the Tmq consumer, as
-/// <c>Tmq:Consumers:main:Kafka:key</c>), <c>--plain-kafka key=value</c> (the same for the plain
-/// loop; investigation only), <c>--kcat-kafka key=value</c> (the same for kcat, as <c>-X</c>). The .NET columns first drain a warm-up backlog (JIT, connections),
-/// not reported. The generated host's console logs go to stderr. Environment <c>TMQ_BENCH_LOG=1</c>
-/// echoes the Tmq consumer's logs (debug included) to stderr.
+/// <c>Tmq:Consumers:main:Kafka:key</c>), <c>--plain-kafka key=value</c> and
+/// <c>--kcat-kafka key=value</c> (the same for the plain loop and for kcat, as <c>-X</c>;
+/// investigation only). The .NET columns first drain a warm-up backlog (JIT, connections), not
+/// reported. The generated host's console logs, Wolverine's and librdkafka's go to stderr.
+/// Environment <c>TMQ_BENCH_LOG=1</c> echoes the Tmq consumer's logs (debug included) to stderr.
 /// </remarks>
 internal static class KafkaOverheadBenchmark
 {
