@@ -20,6 +20,9 @@ public sealed record InstanceStatus
     /// <summary>The one format version written and read.</summary>
     public const int Version = 1;
 
+    /// <summary>The longest reporting interval a report may state (a day).</summary>
+    public const int MaxIntervalSeconds = 86_400;
+
     /// <summary>The largest report read.</summary>
     public const int MaxBytes = 256 * 1024;
 
@@ -183,7 +186,7 @@ public sealed record InstanceStatus
                 TmqVersion = Text(root["tmqVersion"]) ?? string.Empty,
                 StartedAt = Time(root["startedAt"]),
                 SentAt = Time(root["sentAt"]),
-                Interval = TimeSpan.FromSeconds(root["intervalSeconds"]?.GetValue<double>() ?? 0),
+                Interval = Interval(root["intervalSeconds"]?.GetValue<double>() ?? 0),
                 Stopping = root["stopping"]?.GetValue<bool>() ?? false,
                 Owner = Text(root["owner"]),
                 AlertReceivers = [.. (root["alertReceivers"]?.AsArray() ?? []).Select(Text).OfType<string>()],
@@ -192,11 +195,15 @@ public sealed record InstanceStatus
             error = string.Empty;
             return true;
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
         {
             error = $"it is not a readable status report ({e.Message})";
             return false;
         }
+
+        // A reader judges "gone" by three intervals: a report cannot make that overflow.
+        static TimeSpan Interval(double seconds) =>
+            seconds is >= 0 and <= MaxIntervalSeconds ? TimeSpan.FromSeconds(seconds) : throw new FormatException($"intervalSeconds {seconds} is not within 0 to {MaxIntervalSeconds}");
 
         static string? Text(JsonNode? node) => node?.GetValue<string>();
 

@@ -73,6 +73,8 @@ public sealed class StatusTableTests
     [InlineData("""{"tmq":"status","version":2,"service":"s","instance":"i"}""")]
     [InlineData("""{"tmq":"status","version":1,"instance":"i","startedAt":"x"}""")]
     [InlineData("not json")]
+    [InlineData("""{"tmq":"status","version":1,"service":"s","instance":"i","startedAt":"2026-12-08T00:00:00Z","sentAt":"2026-12-08T00:00:00Z","intervalSeconds":1e12}""")]
+    [InlineData("""{"tmq":"status","version":1,"service":"s","instance":"i","startedAt":"2026-12-08T00:00:00Z","sentAt":"2026-12-08T00:00:00Z","intervalSeconds":-5}""")]
     public void Decode_NotAReport_IsRefused(string text)
     {
         Assert.False(InstanceStatus.TryDecode(System.Text.Encoding.UTF8.GetBytes(text), out _, out var error));
