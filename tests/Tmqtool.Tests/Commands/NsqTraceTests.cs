@@ -46,6 +46,23 @@ public sealed class NsqTraceTests
         Assert.Contains("the sends and handled attempts of this trace are in the OTLP backend", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("dev")]
+    [RealNsqdData]
+    public async Task Trace_MisspeltTopic_ExitsOneAndMakesNoTopic(string kind)
+    {
+        await using var broker = await TestBroker.StartAsync(kind);
+
+        await broker.PublishAsync("orders.dlq", "dead"u8.ToArray());
+        await broker.WaitForTopicAsync("orders.dlq");
+
+        var result = await NsqCli.RunAsync("trace", Trace, "--lookupd", broker.Lookupd(), "--topic", "ordres");
+
+        Assert.True(result.ExitCode == ExitCodes.UnexpectedFailure, result.ToString());
+        Assert.Contains("no nsqd has the dead-letter topic ordres.dlq", result.Error, StringComparison.Ordinal);
+        Assert.False(await broker.HasTopicAsync("ordres.dlq"));
+    }
+
     /// <summary>A dead letter as the runtime writes one: the original key, the trace, and the tmq-dlq-* headers.</summary>
     private static async Task DeadLetterAsync(TestBroker broker, string key, string trace)
     {

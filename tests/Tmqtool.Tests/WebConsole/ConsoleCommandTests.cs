@@ -49,19 +49,44 @@ public sealed class ConsoleCommandTests
     }
 
     [Fact]
-    public void Console_ListeningBeyondLoopbackWithoutToken_MakesOneAndPrintsItInTheAddress()
+    public void Console_WithoutToken_MakesOneAndPrintsItInTheAddress()
+    {
+        var (exit, output, error) = RunUntilAddress("console", "--nsqd", "127.0.0.1:9", "--port", "0");
+
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+        Assert.Matches(@"tmqtool console: http://127\.0\.0\.1:\d+/\?token=[0-9a-f]{32}", output);
+    }
+
+    [Fact]
+    public void Console_WithItsOwnToken_NeverPrintsIt()
+    {
+        var (exit, output, error) = RunUntilAddress("console", "--nsqd", "127.0.0.1:9", "--port", "0", "--token", "my-secret-token-1234");
+
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+        Assert.Matches(@"tmqtool console: http://127\.0\.0\.1:\d+/\?token=<your token>", output);
+        Assert.DoesNotContain("my-secret-token-1234", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Console_ListeningOnEveryInterface_PrintsThisMachinesNameAndAdvisesATunnel()
+    {
+        var (exit, output, error) = RunUntilAddress("console", "--nsqd", "127.0.0.1:9", "--listen", "0.0.0.0", "--port", "0");
+
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+        Assert.Matches($@"tmqtool console: http://{System.Text.RegularExpressions.Regex.Escape(Dns.GetHostName().ToLowerInvariant())}:\d+/\?token=[0-9a-f]{{32}}", output.ToLowerInvariant());
+        Assert.Contains("prefer an SSH tunnel", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the console until it printed its address, then stops it as Ctrl+C would.</summary>
+    private static (int Exit, string Output, string Error) RunUntilAddress(params string[] args)
     {
         using var directory = new TempDirectory();
         using var stop = new CancellationTokenSource();
         var output = new StopWhenWritten("tmqtool console: ", stop);
         using var error = new StringWriter();
         var environment = new CliEnvironment(directory.Path, TestCli.Versions, BundledFeedDirectory: null) { Stop = stop.Token };
-
-        var exit = Cli.Run(["console", "--nsqd", "127.0.0.1:9", "--listen", "0.0.0.0", "--port", "0"], output, error, environment);
-
-        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
-        Assert.Matches(@"tmqtool console: http://0\.0\.0\.0:\d+/\?token=[0-9a-f]{32}", output.ToString());
-        Assert.Contains("every request needs the token", error.ToString(), StringComparison.Ordinal);
+        var exit = Cli.Run(args, output, error, environment);
+        return (exit, output.ToString(), error.ToString());
     }
 
     /// <summary>Stops the console once it printed its address: the run ends as Ctrl+C would end it.</summary>

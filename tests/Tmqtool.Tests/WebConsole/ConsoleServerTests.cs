@@ -131,9 +131,65 @@ public sealed class ConsoleServerTests
         Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
     }
 
+    [Fact]
+    public async Task Get_AnyLoopbackAddressAsHost_IsServed()
+    {
+        await using var console = await TestConsole.StartAsync(token: null);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/state");
+        request.Headers.Host = "127.0.0.2";
+
+        using var response = await console.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_PauseOfAConsumerNoInstanceReports_IsABadRequestAndNothingIsSent()
+    {
+        await using var console = await TestConsole.StartAsync(token: null);
+
+        using var response = await console.PostAsync("/api/pause", "{\"service\":\"shop.orders.consumer\",\"consumer\":\"other\"}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("no live instance of shop.orders.consumer reports a consumer other", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(console.Broker.Calls);
+    }
+
+    [Fact]
+    public async Task Post_ActionThatThrows_AnswersFailedAndTheLogSaysWhy()
+    {
+        await using var console = await TestConsole.StartAsync(token: null);
+        console.Broker.Failure = new IOException("nsqd refused the topic");
+
+        var answer = await console.ActAsync("/api/replay", new JsonObject { ["topic"] = "orders.dlq" });
+
+        Assert.False(answer["ok"]!.GetValue<bool>());
+        var notes = JsonNode.Parse(await console.Client.GetStringAsync("/api/state"))!["notes"]!.AsArray().Select(n => n!["text"]!.GetValue<string>()).ToList();
+        Assert.Contains("replay orders.dlq: failed. IOException: nsqd refused the topic", notes);
+    }
+
+    [Fact]
+    public async Task Post_PauseWhileAReplayRuns_DoesNotWaitForIt()
+    {
+        await using var console = await TestConsole.StartAsync(token: null);
+        console.Broker.ReplayGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var replay = console.ActAsync("/api/replay", new JsonObject { ["topic"] = "orders.dlq" });
+
+        var paused = await console.ActAsync("/api/pause", new JsonObject { ["service"] = "shop.orders.consumer", ["consumer"] = "main" });
+
+        Assert.True(paused["ok"]!.GetValue<bool>());
+        Assert.False(replay.IsCompleted);
+        console.Broker.ReplayGate.SetResult();
+        Assert.True((await replay)["ok"]!.GetValue<bool>());
+    }
+
     private sealed class RecordingBroker : IConsoleBroker
     {
         public List<string> Calls { get; } = [];
+
+        public Exception? Failure { get; set; }
+
+        public TaskCompletionSource? ReplayGate { get; set; }
 
         public string Describe => "Recording broker";
 
@@ -149,14 +205,24 @@ public sealed class ConsoleServerTests
             return Task.FromResult(new ConsoleActionResult(true, "sent"));
         }
 
-        public Task<ConsoleActionResult> ReplayAsync(string deadLetterTopic, CancellationToken stop)
+        public async Task<ConsoleActionResult> ReplayAsync(string deadLetterTopic, CancellationToken stop)
         {
             lock (Calls)
             {
                 Calls.Add("replay " + deadLetterTopic);
             }
 
-            return Task.FromResult(new ConsoleActionResult(true, "replayed"));
+            if (Failure is { } failure)
+            {
+                throw failure;
+            }
+
+            if (ReplayGate is { } gate)
+            {
+                await gate.Task;
+            }
+
+            return new ConsoleActionResult(true, "replayed");
         }
     }
 

@@ -95,6 +95,60 @@ public sealed class ConsoleStateTests
         Assert.True(Consumer(state)["paused"]!.GetValue<bool>());
     }
 
+    [Fact]
+    public void Sample_InstanceSilentForTheWholeWindow_IsDropped()
+    {
+        var state = new ConsoleState(_time, TimeSpan.FromMinutes(1));
+        state.Report(Instance("a", Kafka()));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        state.Report(Instance("b", Kafka()));
+        _time.Advance(TimeSpan.FromSeconds(31));
+
+        state.Sample();
+
+        Assert.Equal(["b"], Consumer(state)["instances"]!.AsArray().Select(i => i!["instance"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Report_SentInTheFuture_CountsAsSentNowAndDoesNotHideTheNext()
+    {
+        var state = new ConsoleState(_time, TimeSpan.FromMinutes(10));
+        var ahead = Instance("a", Kafka(paused: true));
+        state.Report(ahead with { SentAt = ahead.SentAt.AddHours(1) });
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        state.Report(Instance("a", Kafka(paused: false)));
+
+        Assert.False(Consumer(state)["paused"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Snapshot_DeadLettersThatCouldNotBeCounted_SayWhyInsteadOfACount()
+    {
+        var state = new ConsoleState(_time, TimeSpan.FromMinutes(10));
+        state.Report(Instance("a", Kafka()));
+        state.DeadLetters(new Dictionary<string, long> { ["orders.dlq"] = 5 });
+
+        state.DeadLetters(new Dictionary<string, long>(), new Dictionary<string, string> { ["orders.dlq"] = "Group authorization failed" });
+
+        var consumer = Consumer(state);
+        Assert.Null(consumer["deadLettersWaiting"]);
+        Assert.Equal("Group authorization failed", consumer["deadLettersUnknown"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void IsConsumer_OnlyWhatALiveInstanceReports()
+    {
+        var state = new ConsoleState(_time, TimeSpan.FromMinutes(10));
+        state.Report(Instance("a", Kafka()));
+
+        Assert.True(state.IsConsumer("shop.orders.consumer", "main"));
+        Assert.False(state.IsConsumer("shop.orders.consumer", "other"));
+        Assert.False(state.IsConsumer("shop.other.consumer", "main"));
+        _time.Advance(TimeSpan.FromSeconds(16));
+        Assert.False(state.IsConsumer("shop.orders.consumer", "main"));
+    }
+
     private static JsonNode Consumer(ConsoleState state) =>
         state.Snapshot("Kafka test")["services"]![0]!["consumers"]![0]!;
 

@@ -35,13 +35,13 @@ internal sealed class ConsoleCommand
 
     private readonly Option<string> _listen = new("--listen")
     {
-        Description = $"The address to serve on. Default: 127.0.0.1, this machine only. Any other (0.0.0.0 for every interface) needs a token: --token, or ${TokenVariable}, or one is made and printed.",
+        Description = "The address to serve on. Default: 127.0.0.1, this machine only (0.0.0.0: every interface, over plain HTTP; an SSH tunnel is safer).",
         HelpName = "address",
     };
 
     private readonly Option<string> _token = new("--token")
     {
-        Description = $"A secret every request must carry, at least {MinTokenLength} characters (the printed address carries it). Default: ${TokenVariable}; none on 127.0.0.1.",
+        Description = $"The secret every request must carry, at least {MinTokenLength} characters. Default: ${TokenVariable}, or one made for this run and printed in the address to open.",
         HelpName = "secret",
     };
 
@@ -131,7 +131,9 @@ internal sealed class ConsoleCommand
                     "e.g. --token $(openssl rand -hex 16)");
             }
 
-            if (token is null && !IPAddress.IsLoopback(listen!))
+            // Always a token: on a shared machine another user could otherwise reach a loopback
+            // console and pause production with this user's broker credentials.
+            if (token is null)
             {
                 token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
                 madeToken = true;
@@ -160,21 +162,27 @@ internal sealed class ConsoleCommand
         {
             server = await ConsoleServer.StartAsync(settings, broker, state, stop).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
             error.WriteLine($"error: cannot serve on {settings.Listen}:{settings.Port}: {e.Message}");
-            error.WriteLine($"  fix:  give another --port (0 takes any free one), or stop what uses it.");
+            error.WriteLine($"  fix:  give another --port (0 takes any free one; below 1024 needs privileges), an address of this machine to --listen, or stop what uses the port.");
             return ExitCodes.UnexpectedFailure;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            error.WriteLine("Stopped.");
+            return ExitCodes.Success;
         }
 
         await using (server.ConfigureAwait(false))
         {
-            output.WriteLine($"tmqtool console: {server.OpenAddress}");
+            // A token the user chose is theirs to type; only a made one is printed, in the address.
+            output.WriteLine($"tmqtool console: {(madeToken ? server.OpenAddress : server.Address + "?token=<your token>")}");
             output.Flush();
             error.WriteLine($"Reading {settings.StatusTopic} on {broker.Describe}; Ctrl+C stops.");
-            if (madeToken)
+            if (!IPAddress.IsLoopback(settings.Listen))
             {
-                error.WriteLine($"note: --listen {settings.Listen} serves other machines, so every request needs the token the address above carries; set --token or ${TokenVariable} to choose it.");
+                error.WriteLine($"note: --listen {settings.Listen} serves other machines over plain HTTP, the token included; to reach a console from another machine, prefer an SSH tunnel to one on 127.0.0.1 (ssh -L {settings.Port}:127.0.0.1:{settings.Port} host).");
             }
 
             var following = broker.FollowAsync(state, stop);
@@ -202,9 +210,9 @@ internal sealed class ConsoleCommand
             {
                 await following.ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
-                // Stopped while it waited.
+                // Stopped while it waited, or it failed as it stopped: the console is stopping either way.
             }
         }
 

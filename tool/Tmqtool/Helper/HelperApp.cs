@@ -258,13 +258,16 @@ internal sealed class HelperApp : IHelperRunner
                 }));
             }
         }
-        else
+
+        ConsoleCancelEventHandler? cancelKey = null;
+        if (OperatingSystem.IsWindows())
         {
-            Console.CancelKeyPress += (_, e) =>
+            cancelKey = (_, e) =>
             {
                 e.Cancel = true;
                 Signalled();
             };
+            Console.CancelKeyPress += cancelKey;
         }
 
         using var stopping = stop.Register(RequestStop);
@@ -299,6 +302,11 @@ internal sealed class HelperApp : IHelperRunner
             foreach (var registration in signals)
             {
                 registration.Dispose();
+            }
+
+            if (cancelKey is not null)
+            {
+                Console.CancelKeyPress -= cancelKey;
             }
         }
 

@@ -32,15 +32,26 @@ internal static class NsqTrace
             return ExitCodes.UnexpectedFailure;
         }
 
-        // Before reading: a dead-letter topic's first channel gets what the topic holds, and that is where dead letters belong.
-        foreach (var node in nodes)
+        // Only where the dead-letter topic exists (subscribing would make it: a misspelt --topic must
+        // leave nothing behind), or where nsqd cannot say. There, before reading, the replay channel:
+        // a dead-letter topic's first channel gets what the topic holds, and that is where dead letters belong.
+        var answers = await NsqTarget.ReadStatsAsync(NsqTarget.Http(nodes), dlq, request.Timeout, stop).ConfigureAwait(false);
+        var withTopic = nodes.Where(n => answers.Find(a => a.Nsqd == n.Tcp.ToString()) is not { Stats: null, Failure: null }).ToList();
+        if (withTopic.Count == 0)
+        {
+            error.WriteLine($"error: no message of trace {request.TraceId}: no nsqd has the dead-letter topic {dlq} ({request.Target.Describe()}), and NSQ keeps no message of {request.Topic} once a consumer finished it. Follow the trace in the OTLP backend the services export to.");
+            return ExitCodes.UnexpectedFailure;
+        }
+
+        foreach (var node in withTopic)
         {
             await NsqReader.EnsureChannelAsync(node.Tcp, dlq, NsqReplay.DefaultChannel, request.Timeout, stop).ConfigureAwait(false);
         }
 
-        var waiting = (await NsqTarget.ReadStatsAsync(NsqTarget.Http(nodes), dlq, request.Timeout, stop).ConfigureAwait(false))
+        var waiting = answers
             .Where(static a => a.Stats is not null)
-            .Sum(static a => a.Stats!.Channels.FirstOrDefault(static c => c.Name == NsqReplay.DefaultChannel)?.Depth ?? 0);
+            .Sum(static a => a.Stats!.Channels.FirstOrDefault(static c => c.Name == NsqReplay.DefaultChannel) is { } replay ? replay.Depth + replay.Deferred : a.Stats.Depth);
+        nodes = withTopic;
         var wanted = $"-{request.TraceId}-";
         var hops = new List<(DateTimeOffset At, string Line)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);

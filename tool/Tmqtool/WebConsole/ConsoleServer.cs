@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Tmqtool.Commands;
 using Tmqtool.Validation;
 
@@ -19,7 +20,7 @@ namespace Tmqtool.WebConsole;
 /// The web console: one page (<c>/</c>, with <c>/console.js</c> and <c>/console.css</c>, embedded)
 /// that polls <c>/api/state</c>, and three actions: <c>POST /api/pause</c>, <c>/api/resume</c>
 /// (<c>{"service","consumer"}</c>) and <c>/api/replay</c> (<c>{"topic"}</c>, a dead-letter topic a
-/// report names). Actions run one at a time.
+/// report names). Pause and resume run one at a time, and so does replay.
 /// </summary>
 /// <remarks>
 /// Guarded as a local tool that can pause production should be: with a token, every request
@@ -38,7 +39,9 @@ internal sealed class ConsoleServer : IAsyncDisposable
     private readonly ConsoleSettings _settings;
     private readonly IConsoleBroker _broker;
     private readonly ConsoleState _state;
-    private readonly SemaphoreSlim _oneAction = new(1, 1);
+    // One control action and one replay at a time; a pause never waits behind a long replay.
+    private readonly SemaphoreSlim _oneControl = new(1, 1);
+    private readonly SemaphoreSlim _oneReplay = new(1, 1);
 
     private ConsoleServer(WebApplication app, ConsoleSettings settings, IConsoleBroker broker, ConsoleState state)
     {
@@ -64,6 +67,10 @@ internal sealed class ConsoleServer : IAsyncDisposable
             kestrel.Listen(settings.Listen, settings.Port);
         });
         builder.Services.AddRoutingCore();
+
+        // The tool's own StopSignal handles Ctrl+C and SIGTERM (a second one ends the process); the
+        // host's console lifetime would take them too.
+        builder.Services.AddSingleton<IHostLifetime, ToolLifetime>();
         var app = builder.Build();
         var server = new ConsoleServer(app, settings, broker, state);
         server.Map();
@@ -83,14 +90,27 @@ internal sealed class ConsoleServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The address to open: with the token when there is one.</summary>
-    public string OpenAddress => _settings.Token is { } token ? $"{Address}?token={Uri.EscapeDataString(token)}" : Address.ToString();
+    /// <summary>
+    /// The address to open, with the token when there is one: on every interface (0.0.0.0 or ::),
+    /// this machine's name, which other machines can reach, rather than the wildcard.
+    /// </summary>
+    public string OpenAddress
+    {
+        get
+        {
+            var address = _settings.Listen.Equals(IPAddress.Any) || _settings.Listen.Equals(IPAddress.IPv6Any)
+                ? new UriBuilder(Address) { Host = Dns.GetHostName() }.Uri
+                : Address;
+            return _settings.Token is { } token ? $"{address}?token={Uri.EscapeDataString(token)}" : address.ToString();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        _oneAction.Dispose();
+        _oneControl.Dispose();
+        _oneReplay.Dispose();
     }
 
     private void Map()
@@ -154,7 +174,8 @@ internal sealed class ConsoleServer : IAsyncDisposable
         await next(context).ConfigureAwait(false);
 
         static bool IsLoopbackHost(string host) =>
-            host is "localhost" or "127.0.0.1" or "[::1]" or "::1" || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+            host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) ||
+            (IPAddress.TryParse(host.Trim('[', ']'), out var literal) && IPAddress.IsLoopback(literal));
 
         static bool Same(string given, string token) =>
             CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token));
@@ -186,8 +207,13 @@ internal sealed class ConsoleServer : IAsyncDisposable
             return Results.BadRequest(new { ok = false, message = $"consumer must be {ControlCommand.ConsumerRule}." });
         }
 
+        if (!_state.IsConsumer(service, consumer))
+        {
+            return Results.BadRequest(new { ok = false, message = $"no live instance of {service} reports a consumer {consumer}; tmqtool {(paused ? "pause" : "resume")} --consumer reaches any." });
+        }
+
         var verb = paused ? "pause" : "resume";
-        return await ActAsync($"{verb} {service}, consumer {consumer}", stop => _broker.PauseAsync(service, consumer, paused, stop), context.RequestAborted).ConfigureAwait(false);
+        return await ActAsync($"{verb} {service}, consumer {consumer}", _oneControl, stop => _broker.PauseAsync(service, consumer, paused, stop), context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task<IResult> ReplayAsync(HttpContext context)
@@ -199,24 +225,42 @@ internal sealed class ConsoleServer : IAsyncDisposable
             return Results.BadRequest(new { ok = false, message = "topic must be a dead-letter topic a running consumer reports." });
         }
 
-        return await ActAsync($"replay {topic}", stop => _broker.ReplayAsync(topic, stop), context.RequestAborted).ConfigureAwait(false);
+        return await ActAsync($"replay {topic}", _oneReplay, stop => _broker.ReplayAsync(topic, stop), context.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task<IResult> ActAsync(string what, Func<CancellationToken, Task<ConsoleActionResult>> action, CancellationToken aborted)
+    private async Task<IResult> ActAsync(string what, SemaphoreSlim one, Func<CancellationToken, Task<ConsoleActionResult>> action, CancellationToken aborted)
     {
         // The action goes on if the page is closed meanwhile: a half-sent control message helps nobody.
-        await _oneAction.WaitAsync(aborted).ConfigureAwait(false);
+        await one.WaitAsync(aborted).ConfigureAwait(false);
         try
         {
             _state.Note($"{what}: started");
-            var result = await action(_app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            ConsoleActionResult result;
+            try
+            {
+                result = await action(_app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !_app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Whatever went wrong is said on the page, not as a bare HTTP 500.
+                result = new ConsoleActionResult(false, $"{e.GetType().Name}: {e.Message}");
+            }
+
             _state.Note($"{what}: {(result.Ok ? "done" : "failed")}. {result.Message}");
             return Results.Json(new { ok = result.Ok, message = result.Message });
         }
         finally
         {
-            _oneAction.Release();
+            one.Release();
         }
+    }
+
+    /// <summary>Leaves Ctrl+C and SIGTERM to the tool (see <see cref="StopSignal"/>).</summary>
+    private sealed class ToolLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static async Task<JsonObject?> ReadAsync(HttpContext context)

@@ -12,7 +12,8 @@ namespace Tmqtool.WebConsole;
 /// A history point is taken every <see cref="Sample"/>, from the instances live at that moment: on
 /// Kafka each partition's lag from the newest report that holds it; on NSQ each nsqd's depth as the
 /// largest any instance reports (every instance of a channel sees the same depth, so a sum would
-/// count it once per instance). Points older than the window are dropped.
+/// count it once per instance). Points older than the window are dropped, and so are instances
+/// that have not reported for the whole window.
 /// </remarks>
 internal sealed class ConsoleState(TimeProvider time, TimeSpan window)
 {
@@ -21,6 +22,7 @@ internal sealed class ConsoleState(TimeProvider time, TimeSpan window)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, InstanceStatus> _latest = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _deadLetters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _deadLettersUnknown = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Service, string Consumer), List<(DateTimeOffset At, Dictionary<string, long> Values)>> _history = [];
     private readonly LinkedList<(DateTimeOffset At, string Text)> _notes = new();
     private string? _brokerError;
@@ -28,10 +30,19 @@ internal sealed class ConsoleState(TimeProvider time, TimeSpan window)
 
     public TimeSpan Window { get; } = window;
 
-    /// <summary>A status report arrived; an older report of the same instance (read late) is ignored.</summary>
+    /// <summary>
+    /// A status report arrived; an older report of the same instance (read late) is ignored, and one
+    /// from the future (a clock ahead of ours) counts as sent now, so that it cannot hide the next.
+    /// </summary>
     public void Report(InstanceStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
+        var now = time.GetUtcNow();
+        if (status.SentAt > now)
+        {
+            status = status with { SentAt = now };
+        }
+
         lock (_gate)
         {
             if (!_latest.TryGetValue(status.Instance, out var seen) || seen.SentAt <= status.SentAt)
@@ -44,17 +55,22 @@ internal sealed class ConsoleState(TimeProvider time, TimeSpan window)
         }
     }
 
-    /// <summary>Dead letters waiting to be replayed, per dead-letter topic.</summary>
-    public void DeadLetters(IReadOnlyDictionary<string, long> waiting)
+    /// <summary>Dead letters waiting to be replayed, per dead-letter topic; and why some topics' could not be counted.</summary>
+    public void DeadLetters(IReadOnlyDictionary<string, long> waiting, IReadOnlyDictionary<string, string>? unknown = null)
     {
         lock (_gate)
         {
             foreach (var (topic, count) in waiting)
             {
                 _deadLetters[topic] = count;
+                _deadLettersUnknown.Remove(topic);
             }
 
-            _brokerError = null;
+            foreach (var (topic, why) in unknown ?? new Dictionary<string, string>())
+            {
+                _deadLetters.Remove(topic);
+                _deadLettersUnknown[topic] = why;
+            }
         }
     }
 
@@ -86,6 +102,16 @@ internal sealed class ConsoleState(TimeProvider time, TimeSpan window)
         lock (_gate)
         {
             return _latest.Values.Any(s => s.Consumers.Any(c => c.DeadLetterTopic == topic));
+        }
+    }
+
+    /// <summary>Whether a live instance of <paramref name="service"/> reports a consumer named <paramref name="consumer"/>: the only ones the console pauses.</summary>
+    public bool IsConsumer(string service, string consumer)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            return _latest.Values.Any(s => s.Service == service && StatusTable.State(s, now) == "live" && s.Consumers.Any(c => c.Name == consumer));
         }
     }
 
@@ -139,9 +165,23 @@ internal sealed class ConsoleState(TimeProvider time, TimeSpan window)
                 series.Add((now, values));
             }
 
-            foreach (var series in _history.Values)
+            foreach (var (key, series) in _history.ToList())
             {
                 series.RemoveAll(p => now - p.At > Window);
+                if (series.Count == 0)
+                {
+                    _history.Remove(key);
+                }
+            }
+
+            // An instance silent for the whole window is dropped: instances come and go (a
+            // deployment replaces them all), and the page would otherwise list them for ever.
+            foreach (var (instance, status) in _latest.ToList())
+            {
+                if (now - status.SentAt > Window)
+                {
+                    _latest.Remove(instance);
+                }
             }
         }
     }
@@ -250,6 +290,7 @@ internal sealed class ConsoleState(TimeProvider time, TimeSpan window)
             ["group"] = first?.Group,
             ["deadLetterTopic"] = deadLetterTopic,
             ["deadLettersWaiting"] = deadLetterTopic is not null && _deadLetters.TryGetValue(deadLetterTopic, out var waiting) ? waiting : null,
+            ["deadLettersUnknown"] = deadLetterTopic is not null && _deadLettersUnknown.TryGetValue(deadLetterTopic, out var why) ? why : null,
             ["deadLettered"] = deadLettered,
             ["live"] = live,
             ["paused"] = live > 0 && paused == live,

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Tmq.Control;
 using Tmqtool.Commands;
 using Tmqtool.Helper;
+using Tmqtool.Validation;
 
 namespace Tmqtool.WebConsole;
 
@@ -54,8 +55,17 @@ internal sealed class KafkaConsoleBroker(CliEnvironment environment, ConsoleSett
         return RunAsync(ControlCommand.KafkaRequest(servers, settings.ControlTopic, change), stop);
     }
 
-    public Task<ConsoleActionResult> ReplayAsync(string deadLetterTopic, CancellationToken stop) =>
-        RunAsync(DlqReplayCommand.KafkaRequest(servers, deadLetterTopic, to: null, DlqReplayCommand.DefaultGroup(deadLetterTopic), count: 0, dryRun: false, (int)settings.Timeout.TotalSeconds), stop);
+    public Task<ConsoleActionResult> ReplayAsync(string deadLetterTopic, CancellationToken stop)
+    {
+        // The topic comes from a status report: checked as dlq replay checks its --topic.
+        var group = DlqReplayCommand.DefaultGroup(deadLetterTopic);
+        if (!KafkaNames.IsValidTopicName(deadLetterTopic) || group.Length > KafkaNames.MaxGroupLength)
+        {
+            return Task.FromResult(new ConsoleActionResult(false, $"{deadLetterTopic} is not a topic dlq replay can take (a Kafka topic name whose replay group, {group}, has at most {KafkaNames.MaxGroupLength} characters); run tmqtool dlq replay with --group."));
+        }
+
+        return RunAsync(DlqReplayCommand.KafkaRequest(servers, deadLetterTopic, to: null, group, count: 0, dryRun: false, (int)settings.Timeout.TotalSeconds), stop);
+    }
 
     private Task<ConsoleActionResult> RunAsync(HelperRequest request, CancellationToken stop) =>
         Task.Factory.StartNew(
@@ -87,7 +97,9 @@ internal sealed class KafkaConsoleBroker(CliEnvironment environment, ConsoleSett
                 state.Report(status!);
                 break;
             case "deadLetters" when json["topics"] is JsonObject topics:
-                state.DeadLetters(topics.ToDictionary(static t => t.Key, static t => t.Value?.GetValue<long>() ?? 0, StringComparer.Ordinal));
+                state.DeadLetters(
+                    topics.ToDictionary(static t => t.Key, static t => t.Value?.GetValue<long>() ?? 0, StringComparer.Ordinal),
+                    (json["unknown"] as JsonObject)?.ToDictionary(static t => t.Key, static t => t.Value?.GetValue<string>() ?? "no answer", StringComparer.Ordinal));
                 break;
             case "error":
                 state.BrokerError(json["message"]?.GetValue<string>());

@@ -1,6 +1,7 @@
 using Tmq.Control;
 using Tmqtool.Commands;
 using Tmqtool.Nsq;
+using Tmqtool.Validation;
 
 namespace Tmqtool.WebConsole;
 
@@ -27,34 +28,39 @@ internal sealed class NsqConsoleBroker(CliEnvironment environment, ConsoleSettin
                 using var round = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 round.CancelAfter(settings.Rediscover);
                 var counting = CountDeadLettersAsync(state, nodes, round.Token);
-                while (true)
+                try
                 {
-                    NsqReader.Delivery? next;
-                    try
+                    while (true)
                     {
-                        next = await reader.ReadAsync(round.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-                    {
-                        break;
-                    }
+                        NsqReader.Delivery? next;
+                        try
+                        {
+                            next = await reader.ReadAsync(round.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                        {
+                            break;
+                        }
 
-                    if (next is not { } delivery)
-                    {
-                        state.BrokerError($"nsqd closed the connection{(reader.LastError is { } e ? ": " + e.Message : ".")} Connecting again.");
-                        break;
-                    }
+                        if (next is not { } delivery)
+                        {
+                            state.BrokerError($"nsqd closed the connection{(reader.LastError is { } e ? ": " + e.Message : ".")} Connecting again.");
+                            break;
+                        }
 
-                    if (InstanceStatus.TryDecode(delivery.Message.Body.Span, out var status, out _))
-                    {
-                        state.Report(status!);
-                    }
+                        if (InstanceStatus.TryDecode(delivery.Message.Body.Span, out var status, out _))
+                        {
+                            state.Report(status!);
+                        }
 
-                    reader.Finish(delivery);
+                        reader.Finish(delivery);
+                    }
                 }
-
-                await round.CancelAsync().ConfigureAwait(false);
-                await counting.ConfigureAwait(false);
+                finally
+                {
+                    await round.CancelAsync().ConfigureAwait(false);
+                    await counting.ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is NsqVerbException or IOException or TimeoutException or System.Net.Sockets.SocketException && !stop.IsCancellationRequested)
             {
@@ -74,6 +80,16 @@ internal sealed class NsqConsoleBroker(CliEnvironment environment, ConsoleSettin
 
     public async Task<ConsoleActionResult> ReplayAsync(string deadLetterTopic, CancellationToken stop)
     {
+        // The topic comes from a status report: checked as dlq replay checks its --topic.
+        try
+        {
+            NsqNames.ValidateAnyTopic("topic", deadLetterTopic, "orders.dlq");
+        }
+        catch (InputException e)
+        {
+            return new ConsoleActionResult(false, e.Message);
+        }
+
         var request = new NsqReplayRequest(target, deadLetterTopic, To: null, NsqReplay.DefaultChannel, Count: 0, DryRun: false, settings.Timeout, environment.Time);
         using var output = new StringWriter();
         var exit = await RunAsync(() => NsqReplay.RunAsync(request, output, output, stop), output).ConfigureAwait(false);
@@ -102,16 +118,24 @@ internal sealed class NsqConsoleBroker(CliEnvironment environment, ConsoleSettin
             while (!stop.IsCancellationRequested)
             {
                 var waiting = new Dictionary<string, long>(StringComparer.Ordinal);
+                var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var topic in state.DeadLetterTopics())
                 {
                     var answers = await NsqTarget.ReadStatsAsync(http, topic, settings.Timeout, stop).ConfigureAwait(false);
+                    if (answers.FirstOrDefault(static a => a.Failure is not null) is { } failed)
+                    {
+                        // A sum without that nsqd would look like fewer dead letters than there are.
+                        unknown[topic] = $"nsqd {failed.Nsqd} did not answer /stats: {failed.Failure}";
+                        continue;
+                    }
+
                     waiting[topic] = answers.Where(static a => a.Stats is not null).Sum(static a =>
                         a.Stats!.Channels.FirstOrDefault(static c => c.Name == NsqReplay.DefaultChannel) is { } replay ? replay.Depth + replay.Deferred
                         : a.Stats.Channels.Count == 0 ? a.Stats.Depth
                         : 0);
                 }
 
-                state.DeadLetters(waiting);
+                state.DeadLetters(waiting, unknown);
                 await Task.Delay(settings.Refresh, environment.Time, stop).ConfigureAwait(false);
             }
         }

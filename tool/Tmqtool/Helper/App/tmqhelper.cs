@@ -729,9 +729,10 @@ static class Helper
 
     /// <summary>
     /// console-feed: follows the status topic from --since seconds back, writing one JSON line per
-    /// report (<c>{"kind":"status","report":{...}}</c>), and every few seconds the dead letters
-    /// waiting in each dead-letter topic the reports name (<c>{"kind":"deadLetters","topics":{...}}</c>):
-    /// what the topic holds past the replay group's committed offset. A broker that cannot be
+    /// report of that window (<c>{"kind":"status","report":{...}}</c>); and, on a thread and a client
+    /// of its own, every --refresh seconds the dead letters waiting in each dead-letter topic the
+    /// reports name (<c>{"kind":"deadLetters","topics":{...},"unknown":{...}}</c>): what the topic holds
+    /// past the replay group's committed offset, or why that cannot be told. A broker that cannot be
     /// reached is a line <c>{"kind":"error","message":...}</c>, and the feed goes on trying until stopped.
     /// </summary>
     public static int ConsoleFeed(JsonElement request, CancellationToken stop)
@@ -741,11 +742,12 @@ static class Helper
         var since = TimeSpan.FromSeconds(request.GetProperty("sinceSeconds").GetInt32());
         var timeout = TimeSpan.FromSeconds(request.GetProperty("timeoutSeconds").GetInt32());
         var every = TimeSpan.FromSeconds(request.GetProperty("refreshSeconds").GetInt32());
+        var deadLetterTopics = new SortedSet<string>(StringComparer.Ordinal);
+        var counting = Task.Factory.StartNew(() => CountDeadLetters(servers, deadLetterTopics, timeout, every, stop), TaskCreationOptions.LongRunning);
         var config = new ConsumerConfig { BootstrapServers = servers, GroupId = $"tmqtool-console-{Guid.NewGuid():N}", EnableAutoCommit = false, ClientId = "tmqtool-console" };
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var assigned = new HashSet<int>();
-        var deadLetterTopics = new SortedSet<string>(StringComparer.Ordinal);
         var next = DateTime.MinValue;
         var lastError = "";
         while (!stop.IsCancellationRequested)
@@ -756,8 +758,7 @@ static class Helper
                 try
                 {
                     // All topics' metadata: a request naming a topic can make a broker create it.
-                    var topics = admin.GetMetadata(timeout).Topics.Where(t => !t.Error.IsError).ToDictionary(t => t.Topic);
-                    if (topics.TryGetValue(topic, out var status))
+                    if (admin.GetMetadata(timeout).Topics.FirstOrDefault(t => t.Topic == topic && !t.Error.IsError) is { } status)
                     {
                         var fresh = status.Partitions.Where(p => !assigned.Contains(p.PartitionId)).Select(p => new TopicPartitionTimestamp(topic, p.PartitionId, new Timestamp(DateTime.UtcNow - since, TimestampType.CreateTime))).ToList();
                         if (fresh.Count > 0)
@@ -765,7 +766,8 @@ static class Helper
                             var starts = new List<TopicPartitionOffset>();
                             foreach (var start in consumer.OffsetsForTimes(fresh, timeout))
                             {
-                                // A broker that cannot look offsets up by time (the dev broker): the last 10,000 reports.
+                                // No offset: nothing that recent, or a broker that cannot look offsets up by
+                                // time (the dev broker): the last 10,000 reports, of which the old ones are skipped below.
                                 var marks = consumer.QueryWatermarkOffsets(start.TopicPartition, timeout);
                                 starts.Add(new TopicPartitionOffset(start.TopicPartition, start.Offset.Value >= 0 ? start.Offset : new Offset(Math.Max(marks.Low.Value, marks.High.Value - 10_000))));
                                 assigned.Add(start.Partition.Value);
@@ -775,13 +777,6 @@ static class Helper
                         }
                     }
 
-                    var waiting = new JsonObject();
-                    foreach (var deadLetters in deadLetterTopics)
-                    {
-                        waiting[deadLetters] = topics.TryGetValue(deadLetters, out var known) ? Waiting(consumer, admin, known, timeout) : 0;
-                    }
-
-                    Emit(new JsonObject { ["kind"] = "deadLetters", ["topics"] = waiting });
                     lastError = "";
                 }
                 catch (KafkaException e)
@@ -804,13 +799,16 @@ static class Helper
                 continue;
             }
 
-            if (result?.Message?.Value is { } value && InstanceStatus.TryDecode(value, out var report, out _))
+            if (result?.Message?.Value is { } value && InstanceStatus.TryDecode(value, out var report, out _) && report!.SentAt >= DateTimeOffset.UtcNow - since)
             {
-                foreach (var reported in report!.Consumers)
+                lock (deadLetterTopics)
                 {
-                    if (reported.DeadLetterTopic is { Length: > 0 } deadLetters && deadLetterTopics.Add(deadLetters))
+                    foreach (var reported in report.Consumers)
                     {
-                        next = DateTime.MinValue;
+                        if (reported.DeadLetterTopic is { Length: > 0 } deadLetters)
+                        {
+                            deadLetterTopics.Add(deadLetters);
+                        }
                     }
                 }
 
@@ -818,30 +816,92 @@ static class Helper
             }
         }
 
+        counting.Wait(TimeSpan.FromSeconds(10));
         return 0;
-
-        static void Emit(JsonObject line) => Console.Out.WriteLine(line.ToJsonString());
     }
 
-    /// <summary>The messages of <paramref name="topic"/> that <c>dlq replay</c> has not replayed yet: past its group's committed offset, or all it holds.</summary>
+    private static void Emit(JsonObject line) => Console.Out.WriteLine(line.ToJsonString());
+
+    /// <summary>console-feed's count of the dead letters waiting, on a client of its own, so that a slow broker answer never holds up the reports.</summary>
+    private static void CountDeadLetters(string servers, SortedSet<string> deadLetterTopics, TimeSpan timeout, TimeSpan every, CancellationToken stop)
+    {
+        var config = new ConsumerConfig { BootstrapServers = servers, GroupId = $"tmqtool-console-{Guid.NewGuid():N}", EnableAutoCommit = false, ClientId = "tmqtool-console" };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        while (!stop.WaitHandle.WaitOne(every))
+        {
+            List<string> wanted;
+            lock (deadLetterTopics)
+            {
+                wanted = [.. deadLetterTopics];
+            }
+
+            if (wanted.Count == 0)
+            {
+                continue;
+            }
+
+            var waiting = new JsonObject();
+            var unknown = new JsonObject();
+            try
+            {
+                var topics = admin.GetMetadata(timeout).Topics.ToDictionary(t => t.Topic);
+                foreach (var deadLetters in wanted)
+                {
+                    if (!topics.TryGetValue(deadLetters, out var known))
+                    {
+                        // Not created yet: the first dead letter creates it.
+                        waiting[deadLetters] = 0;
+                    }
+                    else if (known.Error.IsError)
+                    {
+                        unknown[deadLetters] = $"the topic cannot be described ({known.Error.Reason})";
+                    }
+                    else
+                    {
+                        try
+                        {
+                            waiting[deadLetters] = Waiting(consumer, admin, known, timeout);
+                        }
+                        catch (KafkaException e)
+                        {
+                            unknown[deadLetters] = e.Message;
+                        }
+                    }
+                }
+            }
+            catch (KafkaException e)
+            {
+                foreach (var deadLetters in wanted)
+                {
+                    unknown[deadLetters] = e.Message;
+                }
+            }
+
+            Emit(new JsonObject { ["kind"] = "deadLetters", ["topics"] = waiting, ["unknown"] = unknown });
+        }
+    }
+
+    /// <summary>
+    /// The messages of <paramref name="topic"/> that <c>dlq replay</c> has not replayed yet: past its
+    /// group's committed offset (a group that never committed answers none: all it holds).
+    /// </summary>
     private static long Waiting(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin, TopicMetadata topic, TimeSpan timeout)
     {
         var partitions = topic.Partitions.Select(p => new TopicPartition(topic.Topic, p.PartitionId)).ToList();
+        var answer = admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions("tmqtool-replay." + topic.Topic, partitions)], new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult();
         var committed = new Dictionary<int, long>();
-        try
+        foreach (var offset in answer.SelectMany(g => g.Partitions))
         {
-            var answer = admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions("tmqtool-replay." + topic.Topic, partitions)], new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult();
-            foreach (var offset in answer.SelectMany(g => g.Partitions))
+            if (offset.Error.IsError)
             {
-                if (offset.Offset.Value >= 0)
-                {
-                    committed[offset.Partition.Value] = offset.Offset.Value;
-                }
+                throw new KafkaException(offset.Error);
             }
-        }
-        catch (KafkaException)
-        {
-            // No replay group yet, or a broker that cannot say: everything the topic holds waits.
+
+            if (offset.Offset.Value >= 0)
+            {
+                committed[offset.Partition.Value] = offset.Offset.Value;
+            }
         }
 
         long waiting = 0;

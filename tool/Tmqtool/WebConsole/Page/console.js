@@ -126,8 +126,9 @@ function renderConsumer(service, consumer, state) {
   resume.addEventListener("click", () => ask(`Resume consumer ${consumer.name} of ${service.service} on every instance?`,
     () => act("/api/resume", { service: service.service, consumer: consumer.name }, `Resume ${service.service}/${consumer.name}`)));
   const waiting = consumer.deadLettersWaiting;
-  const replay = el("button", { "data-action": "replay", disabled: !consumer.deadLetterTopic || !waiting }, "Replay dead letters");
-  replay.addEventListener("click", () => ask(`Replay the ${number(waiting)} message(s) waiting in ${consumer.deadLetterTopic} to the topics they failed on? Fix the cause first, or they fail again.`,
+  const unknown = consumer.deadLettersUnknown;
+  const replay = el("button", { "data-action": "replay", disabled: !consumer.deadLetterTopic || (!waiting && !unknown) }, "Replay dead letters");
+  replay.addEventListener("click", () => ask(`Replay the ${unknown ? "(uncounted)" : number(waiting)} message(s) waiting in ${consumer.deadLetterTopic} to the topics they failed on? Fix the cause first, or they fail again.`,
     () => act("/api/replay", { topic: consumer.deadLetterTopic }, `Replay ${consumer.deadLetterTopic}`)));
 
   const rows = consumer.instances.map(i => el("tr", { "data-instance": i.instance },
@@ -147,7 +148,9 @@ function renderConsumer(service, consumer, state) {
       el("span", { class: "quiet" }, `${consumer.system} · topic ${consumer.topic} · ${kafka ? "group" : "channel"} ${consumer.group} · ${consumer.live} live instance(s)`),
       pause, resume),
     el("p", {}, "Dead letters: ",
-      el("strong", { "data-role": "dead-letters" }, consumer.deadLetterTopic ? `${number(waiting)} waiting in ${consumer.deadLetterTopic}` : "no dead-letter topic reported"),
+      el("strong", { "data-role": "dead-letters" }, !consumer.deadLetterTopic ? "no dead-letter topic reported"
+        : unknown ? `unknown in ${consumer.deadLetterTopic} (${unknown})`
+        : `${number(waiting)} waiting in ${consumer.deadLetterTopic}`),
       ` · ${number(consumer.deadLettered)} dead-lettered by the instances listed `, replay),
     chart(consumer.history, state.windowSeconds, state.now, consumer.system),
     el("table", {},
@@ -171,7 +174,12 @@ function render(state) {
   document.getElementById("notes").replaceChildren(...state.notes.map(n => el("li", {}, `${new Date(n.at).toLocaleTimeString()} ${n.text}`)));
 }
 
+let refreshing = false;
+
 async function refresh() {
+  // One request at a time: a slow answer must not be overtaken by an older one.
+  if (refreshing) return;
+  refreshing = true;
   try {
     const response = await fetch("/api/state", { credentials: "same-origin", cache: "no-store" });
     if (!response.ok) {
@@ -181,6 +189,8 @@ async function refresh() {
     render(await response.json());
   } catch (e) {
     showProblem(`The console cannot be reached (${e}); is tmqtool console still running?`);
+  } finally {
+    refreshing = false;
   }
 }
 
