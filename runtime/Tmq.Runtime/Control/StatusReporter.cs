@@ -24,6 +24,10 @@ internal sealed class StatusReporter : IDisposable
     private readonly ConcurrentDictionary<(string Consumer, string Outcome), StrongBox<long>> _outcomes = new();
     private readonly DateTimeOffset _startedAt;
 
+    /// <summary>How many (consumer, outcome) pairs <see cref="Count"/> matches by reference before the dictionary.</summary>
+    private const int RecentPairs = 16;
+    private (string Consumer, string Outcome, StrongBox<long> Total)[] _recent = [];
+
     public StatusReporter(IServiceProvider services, TimeSpan interval)
     {
         _services = services;
@@ -103,6 +107,11 @@ internal sealed class StatusReporter : IDisposable
 
     private void Count(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
+        if (value == 0)
+        {
+            return;
+        }
+
         string? consumer = null, outcome = null;
         foreach (var (key, tag) in tags)
         {
@@ -116,10 +125,36 @@ internal sealed class StatusReporter : IDisposable
             }
         }
 
-        // Once per message handled: after each pair's first count, a lookup and an atomic add, no allocation.
-        if (consumer is not null && outcome is not null && value != 0)
+        if (consumer is null || outcome is null)
         {
-            Interlocked.Add(ref _outcomes.GetOrAdd((consumer, outcome), static _ => new StrongBox<long>()).Value, value);
+            return;
+        }
+
+        // Once per message handled, on the worker that handled it. The engine passes the same
+        // string instances every time (its consumer tag, the outcome constants), so a reference
+        // match on a few remembered pairs finds the total without hashing both strings for the
+        // dictionary; a pair not remembered yet takes the dictionary and is remembered.
+        foreach (var (knownConsumer, knownOutcome, known) in Volatile.Read(ref _recent))
+        {
+            if (ReferenceEquals(knownConsumer, consumer) && ReferenceEquals(knownOutcome, outcome))
+            {
+                Interlocked.Add(ref known.Value, value);
+                return;
+            }
+        }
+
+        var total = _outcomes.GetOrAdd((consumer, outcome), static _ => new StrongBox<long>());
+        Interlocked.Add(ref total.Value, value);
+        Remember(consumer, outcome, total);
+    }
+
+    private void Remember(string consumer, string outcome, StrongBox<long> total)
+    {
+        var recent = Volatile.Read(ref _recent);
+        if (recent.Length < RecentPairs)
+        {
+            // Losing a race only leaves this pair to the dictionary until its next count.
+            Interlocked.CompareExchange(ref _recent, [.. recent, (consumer, outcome, total)], recent);
         }
     }
 
