@@ -348,8 +348,9 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
     /// Adds the messages admitted since the last call to the consumed counter: once per store
     /// interval (200 ms) and whenever a poll comes back empty, not once per message. With the
     /// generated service's Prometheus listener each Add is an aggregator update keyed by four
-    /// tags on this thread; counting in batches took it off the per-message path (see
-    /// KafkaConsumerDefaults for the figures). A scrape sees the count at most one interval late.
+    /// tags on this thread (about 1.5% of a kafka-overhead run's CPU samples under perf, all of it
+    /// on the poll thread); in batches it no longer shows. A scrape sees the count at most one
+    /// interval late.
     /// </summary>
     private void ReportConsumed()
     {
