@@ -5,10 +5,14 @@ namespace Tmq.Dispatch;
 // Key hand-over, buffer accounting and position advance. Every *Locked method runs under _gate.
 internal sealed partial class DispatchEngine
 {
-    private KeyState? ResolveKey(PartitionState partition, TmqMessage message) => _ordering switch
+    /// <summary>Whether <paramref name="message"/> is ordered by its own key (not its partition's, not unordered).</summary>
+    private bool OrdersByKey(TmqMessage message) => _ordering == OrderingMode.Key && !message.Key.IsEmpty;
+
+    /// <summary>The key <paramref name="message"/> is ordered by; <paramref name="hash"/> is its <see cref="KeyTable.Hash"/> when <see cref="OrdersByKey"/>.</summary>
+    private KeyState? ResolveKeyLocked(PartitionState partition, TmqMessage message, int hash) => _ordering switch
     {
         OrderingMode.None => null,
-        OrderingMode.Key when !message.Key.IsEmpty => _keys.GetOrAdd(message.Key),
+        OrderingMode.Key when !message.Key.IsEmpty => _keys.GetOrAdd(message.Key, hash),
         _ => partition.OrderKey,
     };
 

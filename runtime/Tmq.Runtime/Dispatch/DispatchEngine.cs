@@ -237,6 +237,9 @@ internal sealed partial class DispatchEngine : IDisposable
     public void Enqueue(PartitionState partition, TmqMessage message)
     {
         WorkerSignal? wake = null;
+
+        // Hashed before the lock, which the workers wait for meanwhile.
+        var hash = OrdersByKey(message) ? KeyTable.Hash(message.Key.Span) : 0;
         lock (_gate)
         {
             if (partition.Closing || _stopped)
@@ -263,7 +266,7 @@ internal sealed partial class DispatchEngine : IDisposable
                 _awaitingCapacity = true;
             }
 
-            var key = ResolveKey(partition, message);
+            var key = ResolveKeyLocked(partition, message, hash);
             message.OrderKey = key;
             if (key is null || key.Holder is null)
             {

@@ -12,4 +12,10 @@ internal sealed class KeyState
 
     /// <summary>False for a partition's own key, which lives as long as the partition.</summary>
     public bool Pooled;
+
+    /// <summary><see cref="KeyTable.Hash"/> of <see cref="Key"/>, kept so that a release finds its bucket without hashing again.</summary>
+    public int Hash;
+
+    /// <summary>The next key of the same <see cref="KeyTable"/> bucket, or of its pool of released keys.</summary>
+    public KeyState? Next;
 }
