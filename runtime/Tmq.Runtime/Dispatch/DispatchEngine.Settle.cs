@@ -5,7 +5,12 @@ namespace Tmq.Dispatch;
 // How a running message leaves the Running state: finished, waiting for a retry, parked, or dropped.
 internal sealed partial class DispatchEngine
 {
-    private void Finish(TmqMessage message, MessageOutcome outcome, TimeSpan requeueDelay)
+    /// <summary>
+    /// The message reached its final outcome. With <paramref name="worker"/> (the worker that ran it),
+    /// the worker also takes its next ready message under the same lock (<see cref="WorkerSignal.Next"/>):
+    /// a fast handler's worker then takes the engine lock once per message instead of twice.
+    /// </summary>
+    private void Finish(TmqMessage message, MessageOutcome outcome, TimeSpan requeueDelay, WorkerSignal? worker = null)
     {
         var partition = message.Owner!;
         WorkerSignal? wake;
@@ -28,6 +33,10 @@ internal sealed partial class DispatchEngine
             }
 
             _settled++;
+            if (worker is not null && !_stopped && _workers <= _targetWorkers)
+            {
+                wake = TakeNextLocked(worker, wake);
+            }
         }
 
         wake?.Set();
@@ -49,6 +58,29 @@ internal sealed partial class DispatchEngine
         {
             Log.TransportCallbackFailed(_logger, ex, _name, nameof(IDispatchTransport.OnSettled));
         }
+    }
+
+    /// <summary>
+    /// A worker that has just settled a message takes the next ready one. <paramref name="wake"/> is the
+    /// idle worker the settling woke, if any (the key's next message became ready): it is not woken
+    /// when this worker took the last ready message, and one is woken when ready work remains.
+    /// </summary>
+    private WorkerSignal? TakeNextLocked(WorkerSignal worker, WorkerSignal? wake)
+    {
+        worker.Next = TakeReadyLocked();
+        if (worker.Next is null || _ready.Count > 0)
+        {
+            return wake ?? (_ready.Count > 0 ? WakeOneLocked() : null);
+        }
+
+        if (wake is not null)
+        {
+            // Not set yet, so it is still parked: back on top of the stack it came from.
+            _idle.Push(wake);
+            _waking = null;
+        }
+
+        return null;
     }
 
     /// <summary>The message waits for <paramref name="delay"/>, keeping its key, then becomes ready again.</summary>

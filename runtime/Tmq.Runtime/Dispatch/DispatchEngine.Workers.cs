@@ -22,56 +22,61 @@ internal sealed partial class DispatchEngine
         var signal = new WorkerSignal();
         while (true)
         {
-            TmqMessage? message = null;
-            WorkerSignal? next = null;
-            var retire = false;
-            lock (_gate)
-            {
-                if (ReferenceEquals(_waking, signal))
-                {
-                    _waking = null;
-                }
-
-                if (_stopped || _workers > _targetWorkers)
-                {
-                    // Not in the idle stack now: a worker is only there while it awaits its signal.
-                    _workers--;
-                    retire = true;
-
-                    // It may have been woken for a message; pass that wake-up on.
-                    next = _ready.Count > 0 ? WakeOneLocked() : null;
-                }
-                else
-                {
-                    message = TakeReadyLocked();
-                    if (message is null)
-                    {
-                        signal.Reset();
-                        _idle.Push(signal);
-                    }
-                    else if (_ready.Count > 0)
-                    {
-                        // More than this worker can take: the next idle one joins.
-                        next = WakeOneLocked();
-                    }
-                }
-            }
-
-            next?.Set();
-            if (retire)
-            {
-                return;
-            }
-
+            // A message taken as the last one settled runs without taking the lock again.
+            var message = signal.Next;
+            signal.Next = null;
             if (message is null)
             {
-                await signal.WaitAsync();
-                continue;
+                WorkerSignal? next = null;
+                var retire = false;
+                lock (_gate)
+                {
+                    if (ReferenceEquals(_waking, signal))
+                    {
+                        _waking = null;
+                    }
+
+                    if (_stopped || _workers > _targetWorkers)
+                    {
+                        // Not in the idle stack now: a worker is only there while it awaits its signal.
+                        _workers--;
+                        retire = true;
+
+                        // It may have been woken for a message; pass that wake-up on.
+                        next = _ready.Count > 0 ? WakeOneLocked() : null;
+                    }
+                    else
+                    {
+                        message = TakeReadyLocked();
+                        if (message is null)
+                        {
+                            signal.Reset();
+                            _idle.Push(signal);
+                        }
+                        else if (_ready.Count > 0)
+                        {
+                            // More than this worker can take: the next idle one joins.
+                            next = WakeOneLocked();
+                        }
+                    }
+                }
+
+                next?.Set();
+                if (retire)
+                {
+                    return;
+                }
+
+                if (message is null)
+                {
+                    await signal.WaitAsync();
+                    continue;
+                }
             }
 
             try
             {
-                await RunAsync(message);
+                await RunAsync(message, signal);
             }
             catch (Exception ex)
             {
@@ -104,9 +109,12 @@ internal sealed partial class DispatchEngine
         return null;
     }
 
-    /// <summary>Runs one message's handler (or dead-letter write) and settles it. Never throws.</summary>
+    /// <summary>
+    /// Runs one message's handler (or dead-letter write) and settles it. Never throws. When the
+    /// handler succeeds, <paramref name="worker"/> may be handed its next message (<see cref="WorkerSignal.Next"/>).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask RunAsync(TmqMessage message)
+    private async ValueTask RunAsync(TmqMessage message, WorkerSignal worker)
     {
         var partition = message.Owner!;
         if (message.DeadLetterPending)
@@ -148,7 +156,7 @@ internal sealed partial class DispatchEngine
 
         if (error is null)
         {
-            Finish(message, MessageOutcome.Handled, TimeSpan.Zero);
+            Finish(message, MessageOutcome.Handled, TimeSpan.Zero, worker);
             return;
         }
 

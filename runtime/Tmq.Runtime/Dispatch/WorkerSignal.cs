@@ -10,6 +10,12 @@ internal sealed class WorkerSignal : IValueTaskSource
 {
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
 
+    /// <summary>
+    /// The message this worker took, under the lock in which it settled its last one, to run next
+    /// (see <c>DispatchEngine.Finish</c>). Only the worker itself reads and clears it.
+    /// </summary>
+    public TmqMessage? Next;
+
     public void Reset() => _core.Reset();
 
     public void Set() => _core.SetResult(true);
