@@ -1,4 +1,5 @@
 using System.Text;
+using Tmq.Dispatch;
 
 namespace Tmq;
 
@@ -17,44 +18,67 @@ public sealed partial class InMemoryConsumer
     /// Publishes a message. Waits while the buffer is full (<see cref="ConsumerOptions.MaxBufferedMessages"/>),
     /// as a broker transport pauses fetching.
     /// </summary>
-    public async ValueTask PublishAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers = null, CancellationToken cancellationToken = default)
+    public ValueTask PublishAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers = null, CancellationToken cancellationToken = default)
     {
-        await StartAsync(cancellationToken);
         var partition = key.IsEmpty
             ? (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)_partitions.Length)
             : PartitionFor(key.Span, _partitions.Length);
-        await PublishToAsync(partition, key, value, headers, cancellationToken);
+        return PublishToAsync(partition, key, value, headers, cancellationToken);
     }
 
     /// <summary>Publishes to a chosen partition, bypassing the key hash.</summary>
-    public async ValueTask PublishToAsync(int partition, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers = null, CancellationToken cancellationToken = default)
+    public ValueTask PublishToAsync(int partition, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers = null, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(partition);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, _partitions.Length);
-        await StartAsync(cancellationToken);
-        var engine = _engine!;
-        while (true)
+        // Not async while the buffer has room: a publish then costs no state machine, the cheapest
+        // stand-in for a broker's fetch loop (the engine benchmark publishes through here). Failures
+        // still come back in the returned task, as from an async method.
+        try
         {
-            var changed = _transport.CapacityTask;
-            lock (_gate)
+            ArgumentOutOfRangeException.ThrowIfNegative(partition);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, _partitions.Length);
+            var engine = Volatile.Read(ref _engine) ?? Start();
+
+            return TryEnqueue(engine, partition, key, value, headers, out var changed)
+                ? default
+                : EnqueueWhenCapacityAsync(engine, changed, partition, key, value, headers, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+    }
+
+    private async ValueTask EnqueueWhenCapacityAsync(DispatchEngine engine, Task changed, int partition, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers, CancellationToken cancellationToken)
+    {
+        do
+        {
+            await changed.WaitAsync(cancellationToken);
+        }
+        while (!TryEnqueue(engine, partition, key, value, headers, out changed));
+    }
+
+    /// <summary>Enqueues the message if the engine has room for it; otherwise <paramref name="changed"/> completes when it may have.</summary>
+    private bool TryEnqueue(DispatchEngine engine, int partition, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, TmqHeaders? headers, out Task changed)
+    {
+        changed = _transport.CapacityTask;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            var state = _partitions[partition] ?? throw new InvalidOperationException($"Partition {partition} is revoked; call Assign({partition}) first.");
+            if (!engine.HasCapacityFor(state))
             {
-                ObjectDisposedException.ThrowIf(_stopped, this);
-                var state = _partitions[partition] ?? throw new InvalidOperationException($"Partition {partition} is revoked; call Assign({partition}) first.");
-                if (engine.HasCapacityFor(state))
-                {
-                    var offset = _nextOffsets[partition]++;
-                    engine.Enqueue(state, new TmqMessage(_options.Topic, key, value)
-                    {
-                        Headers = headers ?? TmqHeaders.Empty,
-                        Partition = partition,
-                        Offset = offset,
-                        Timestamp = _time.GetUtcNow(),
-                    });
-                    return;
-                }
+                return false;
             }
 
-            await changed.WaitAsync(cancellationToken);
+            var offset = _nextOffsets[partition]++;
+            engine.Enqueue(state, new TmqMessage(_options.Topic, key, value)
+            {
+                Headers = headers ?? TmqHeaders.Empty,
+                Partition = partition,
+                Offset = offset,
+                Timestamp = _time.GetUtcNow(),
+            });
+            return true;
         }
     }
 

@@ -129,15 +129,22 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
     /// <summary>Starts the workers. Publishing starts them too.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
+        Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Creates and starts the engine unless it runs already; returns it.</summary>
+    private DispatchEngine Start()
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopped, this);
             if (_engine is not null)
             {
-                return Task.CompletedTask;
+                return _engine;
             }
 
-            _engine = new DispatchEngine(new EngineSettings
+            var engine = new DispatchEngine(new EngineSettings
             {
                 Name = "in-memory",
                 Handler = _handler,
@@ -151,13 +158,15 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
             });
             for (var i = 0; i < _partitions.Length; i++)
             {
-                _partitions[i] = _engine.AddPartition(_options.Topic, i);
+                _partitions[i] = engine.AddPartition(_options.Topic, i);
             }
 
-            _engine.Start();
-        }
+            engine.Start();
 
-        return Task.CompletedTask;
+            // Published last: a publish that reads it without the lock finds it started.
+            Volatile.Write(ref _engine, engine);
+            return engine;
+        }
     }
 
     /// <summary>
