@@ -107,14 +107,30 @@ internal sealed partial class DispatchEngine
         return false;
     }
 
-    /// <summary>Drops committed-in-order messages from the head of the partition's queue.</summary>
-    private static void AdvanceLocked(PartitionState partition)
+    /// <summary>
+    /// <paramref name="finished"/> has just finished: drops it and the finished messages after it
+    /// from the head of the partition's queue, when it was the head. The head is never finished at
+    /// rest, so any other message finishing leaves the position where it is; and the messages after
+    /// the head are read only while some of them are known to be finished (<see cref="PartitionState.FinishedQueued"/>):
+    /// in the engine benchmark, reading the head's state was a third of the settling's time, the
+    /// head having just been linked to by the fetch thread on the other core.
+    /// </summary>
+    private static void AdvanceLocked(PartitionState partition, TmqMessage finished)
     {
         var outstanding = partition.Outstanding;
-        while (outstanding.First is { State: MessageState.Finished })
+        if (!ReferenceEquals(outstanding.First, finished))
         {
-            var done = outstanding.Dequeue();
+            partition.FinishedQueued++;
+            return;
+        }
+
+        outstanding.Dequeue();
+        finished.Owner = null;
+        while (partition.FinishedQueued > 0 && outstanding.First is { State: MessageState.Finished } done)
+        {
+            outstanding.Dequeue();
             done.Owner = null;
+            partition.FinishedQueued--;
         }
     }
 

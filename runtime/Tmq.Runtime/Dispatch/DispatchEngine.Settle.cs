@@ -24,7 +24,7 @@ internal sealed partial class DispatchEngine
             capacity = LeaveBufferLocked(partition);
             if (_commitsPositions)
             {
-                AdvanceLocked(partition);
+                AdvanceLocked(partition, message);
             }
             else
             {

@@ -39,6 +39,9 @@ internal sealed class PartitionState : IDisposable
     /// <summary>Messages of this partition that a worker is running now.</summary>
     public int Running { get; set; }
 
+    /// <summary>Finished messages still in <see cref="Outstanding"/>, behind an unfinished one (finished out of offset order).</summary>
+    public int FinishedQueued { get; set; }
+
     /// <summary>This partition's messages in the engine's buffer. Written under the engine lock; read by the transport without it.</summary>
     public int Buffered
     {
