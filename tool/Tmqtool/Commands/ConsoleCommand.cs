@@ -65,12 +65,7 @@ internal sealed class ConsoleCommand
         HelpName = "minutes",
     };
 
-    private readonly Option<int> _timeout = new("--timeout")
-    {
-        Description = "Seconds to wait for the broker, 1 to 600.",
-        DefaultValueFactory = _ => 10,
-        HelpName = "seconds",
-    };
+    private readonly Option<int> _timeout = BrokerTimeout.CreateOption();
 
     private readonly CliEnvironment _environment;
     private readonly BrokerVerb _broker;
@@ -114,8 +109,7 @@ internal sealed class ConsoleCommand
             InputException.CheckRange("--port", port, 0, 65535, $"e.g. --port {DefaultPort}, or 0 for any free port");
             var minutes = parse.GetValue(_minutes);
             InputException.CheckRange("--minutes", minutes, 1, 120, "e.g. --minutes 10");
-            var timeout = parse.GetValue(_timeout);
-            InputException.CheckRange("--timeout", timeout, 1, 600, "e.g. --timeout 10");
+            var timeout = BrokerTimeout.Read(parse, _timeout);
             var listen = IPAddress.Loopback;
             if (parse.GetValue(_listen) is { } address && !IPAddress.TryParse(address, out listen))
             {

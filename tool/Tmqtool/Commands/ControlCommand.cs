@@ -22,7 +22,6 @@ namespace Tmqtool.Commands;
 internal sealed partial class ControlCommand
 {
     internal const string DefaultTopic = "tmq.control";
-    internal const int MaxTimeoutSeconds = 600;
     internal const string ConsumerRule = "a consumer's name as registered (AddTmqKafkaConsumer(\"main\")): 1 to 100 letters, digits, '.', '_' or '-'";
 
     internal const string PauseExamples = """
@@ -63,12 +62,7 @@ internal sealed partial class ControlCommand
         HelpName = "topic",
     };
 
-    private readonly Option<int> _timeout = new("--timeout")
-    {
-        Description = $"Seconds to wait for the broker, 1 to {MaxTimeoutSeconds}.",
-        DefaultValueFactory = _ => 10,
-        HelpName = "seconds",
-    };
+    private readonly Option<int> _timeout = BrokerTimeout.CreateOption();
 
     private readonly Option<bool> _clear = new("--clear")
     {
@@ -117,6 +111,10 @@ internal sealed partial class ControlCommand
     /// <summary>The change asked for: settings to set (value) or drop (null), or clear all.</summary>
     internal sealed record Change(string Service, string? Consumer, IReadOnlyDictionary<string, string?> Settings, bool Clear, TimeSpan Timeout)
     {
+        /// <summary>What <c>pause</c> (or <c>resume</c>) asks: Paused=true (or false).</summary>
+        internal static Change Pause(string service, string? consumer, bool paused, TimeSpan timeout) =>
+            new(service, consumer, new Dictionary<string, string?>(StringComparer.Ordinal) { ["Paused"] = paused ? "true" : "false" }, Clear: false, timeout);
+
         internal string Describe() =>
             (Consumer is null ? $"{Service} (every consumer)" : $"{Service}, consumer {Consumer}") + ": " +
             (Clear ? "every setting dropped" : string.Join(", ", Settings.Select(static s => s.Value is null ? $"{s.Key} dropped" : $"{s.Key}={s.Value}")));
@@ -128,18 +126,13 @@ internal sealed partial class ControlCommand
         var consumer = parse.GetValue(_consumer) is { } c
             ? ConsumerName().IsMatch(c) ? c : throw InputException.Invalid("--consumer", c, "consumer name", ConsumerRule, "e.g. --consumer main, or leave it out for every consumer")
             : null;
-        var timeout = parse.GetValue(_timeout);
-        InputException.CheckRange("--timeout", timeout, 1, MaxTimeoutSeconds, "e.g. --timeout 10");
+        var timeout = BrokerTimeout.Read(parse, _timeout);
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
         var clear = false;
         switch (_verb)
         {
-            case "pause":
-                settings["Paused"] = "true";
-                break;
-            case "resume":
-                settings["Paused"] = "false";
-                break;
+            case "pause" or "resume":
+                return Change.Pause(service, consumer, _verb == "pause", TimeSpan.FromSeconds(timeout));
             default:
                 clear = parse.GetValue(_clear);
                 foreach (var item in parse.GetValue(_settings) ?? [])

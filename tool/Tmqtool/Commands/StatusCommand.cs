@@ -54,12 +54,7 @@ internal sealed class StatusCommand
         HelpName = "seconds",
     };
 
-    private readonly Option<int> _timeout = new("--timeout")
-    {
-        Description = "Seconds to wait for the broker, 1 to 600.",
-        DefaultValueFactory = _ => 10,
-        HelpName = "seconds",
-    };
+    private readonly Option<int> _timeout = BrokerTimeout.CreateOption();
 
     private readonly CliEnvironment _environment;
     private readonly BrokerVerb _broker;
@@ -84,9 +79,7 @@ internal sealed class StatusCommand
     private (string? Service, int Timeout) Common(ParseResult parse)
     {
         var service = parse.GetValue(_service) is { } s ? Psm.Validate(s, "--service") : null;
-        var timeout = parse.GetValue(_timeout);
-        InputException.CheckRange("--timeout", timeout, 1, 600, "e.g. --timeout 10");
-        return (service, timeout);
+        return (service, BrokerTimeout.Read(parse, _timeout));
     }
 
     private HelperRequest CreateRequest(ParseResult parse)

@@ -50,12 +50,7 @@ internal sealed partial class TraceCommand
         HelpName = "seconds",
     };
 
-    private readonly Option<int> _timeout = new("--timeout")
-    {
-        Description = "Seconds to wait for the broker, 1 to 600.",
-        DefaultValueFactory = _ => 10,
-        HelpName = "seconds",
-    };
+    private readonly Option<int> _timeout = BrokerTimeout.CreateOption();
 
     private readonly CliEnvironment _environment;
     private readonly BrokerVerb _broker;
@@ -85,7 +80,7 @@ internal sealed partial class TraceCommand
         var dlq = KafkaNames.ValidateAnyTopic("--dlq-topic", parse.GetValue(_dlqTopic) ?? topic + ".dlq", "orders.dlq");
         var since = parse.GetValue(_since);
         InputException.CheckRange("--since", since, 10, 2_592_000, "e.g. --since 3600");
-        var timeout = ValidateTimeout(parse);
+        var timeout = BrokerTimeout.Read(parse, _timeout);
         return new HelperRequest("trace", new JsonObject
         {
             ["bootstrapServers"] = servers,
@@ -102,7 +97,7 @@ internal sealed partial class TraceCommand
         var traceId = ValidateTraceId(parse);
         var topic = NsqNames.ValidateAnyTopic("--topic", parse.GetValue(_topic), "orders");
         var dlq = NsqNames.ValidateAnyTopic("--dlq-topic", parse.GetValue(_dlqTopic) ?? topic + ".dlq", "orders.dlq");
-        var timeout = ValidateTimeout(parse);
+        var timeout = BrokerTimeout.Read(parse, _timeout);
         var request = new NsqTraceRequest(target, traceId, topic, dlq, TimeSpan.FromSeconds(timeout), _environment.Time);
         return (output, error, stop) => NsqTrace.RunAsync(request, output, error, stop);
     }
@@ -111,13 +106,6 @@ internal sealed partial class TraceCommand
         parse.GetValue(_traceId) is { } id && TraceId().IsMatch(id) && id != new string('0', 32)
             ? id
             : throw InputException.Invalid("trace-id", parse.GetValue(_traceId) ?? string.Empty, "trace id", TraceIdRule, "e.g. tmqtool trace 4bf92f3577b34da6a3ce929d0e0e4736 --topic orders ...");
-
-    private int ValidateTimeout(ParseResult parse)
-    {
-        var timeout = parse.GetValue(_timeout);
-        InputException.CheckRange("--timeout", timeout, 1, 600, "e.g. --timeout 10");
-        return timeout;
-    }
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex TraceId();

@@ -51,7 +51,7 @@ internal sealed class KafkaConsoleBroker(CliEnvironment environment, ConsoleSett
 
     public Task<ConsoleActionResult> PauseAsync(string service, string consumer, bool paused, CancellationToken stop)
     {
-        var change = new ControlCommand.Change(service, consumer, new Dictionary<string, string?> { ["Paused"] = paused ? "true" : "false" }, Clear: false, settings.Timeout);
+        var change = ControlCommand.Change.Pause(service, consumer, paused, settings.Timeout);
         return RunAsync(ControlCommand.KafkaRequest(servers, settings.ControlTopic, change), stop);
     }
 

@@ -72,7 +72,7 @@ internal sealed class NsqConsoleBroker(CliEnvironment environment, ConsoleSettin
 
     public async Task<ConsoleActionResult> PauseAsync(string service, string consumer, bool paused, CancellationToken stop)
     {
-        var change = new ControlCommand.Change(service, consumer, new Dictionary<string, string?> { ["Paused"] = paused ? "true" : "false" }, Clear: false, settings.Timeout);
+        var change = ControlCommand.Change.Pause(service, consumer, paused, settings.Timeout);
         using var output = new StringWriter();
         var exit = await RunAsync(() => NsqControl.RunAsync(target, settings.ControlTopic, change, ControlCommand.SentBy(), output, output, stop), output).ConfigureAwait(false);
         return new ConsoleActionResult(exit == ExitCodes.Success, output.ToString().Trim());
