@@ -147,12 +147,16 @@ internal sealed class DlqReplayCommand
         RefuseLoop(topic, to);
         var group = parse.GetValue(_group) is { Length: > 0 } g
             ? KafkaNames.ValidateGroup(g, $"e.g. --group ops.replay, or leave it out to use {DefaultGroup("<topic>")}")
-            : DefaultGroup(topic) is { Length: <= KafkaNames.MaxGroupLength } fallback
-                ? fallback
-                : throw InputException.Missing("--group", KafkaNames.GroupRule, $"the default, {DefaultGroup("<topic>")}, is too long for this topic: give a shorter --group");
+            : CheckedDefaultGroup(topic);
         var (count, timeout) = ValidateLimits(parse);
         return KafkaRequest(servers, topic, to, group, count, parse.GetValue(_dryRun), timeout);
     }
+
+    /// <summary>The default group of a replay of <paramref name="topic"/>, or the reason it cannot be one (too long).</summary>
+    internal static string CheckedDefaultGroup(string topic) =>
+        DefaultGroup(topic) is { Length: <= KafkaNames.MaxGroupLength } fallback
+            ? fallback
+            : throw InputException.Missing("--group", KafkaNames.GroupRule, $"the default, {DefaultGroup("<topic>")}, is too long for this topic: give a shorter --group");
 
     /// <summary>The helper's request for a Kafka replay (validated values only; <paramref name="count"/> 0: all).</summary>
     internal static HelperRequest KafkaRequest(string servers, string topic, string? to, string group, int count, bool dryRun, int timeoutSeconds) =>

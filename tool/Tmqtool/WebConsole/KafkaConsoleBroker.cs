@@ -58,10 +58,15 @@ internal sealed class KafkaConsoleBroker(CliEnvironment environment, ConsoleSett
     public Task<ConsoleActionResult> ReplayAsync(string deadLetterTopic, CancellationToken stop)
     {
         // The topic comes from a status report: checked as dlq replay checks its --topic.
-        var group = DlqReplayCommand.DefaultGroup(deadLetterTopic);
-        if (!KafkaNames.IsValidTopicName(deadLetterTopic) || group.Length > KafkaNames.MaxGroupLength)
+        string group;
+        try
         {
-            return Task.FromResult(new ConsoleActionResult(false, $"{deadLetterTopic} is not a topic dlq replay can take (a Kafka topic name whose replay group, {group}, has at most {KafkaNames.MaxGroupLength} characters); run tmqtool dlq replay with --group."));
+            KafkaNames.ValidateAnyTopic("topic", deadLetterTopic, "orders.dlq");
+            group = DlqReplayCommand.CheckedDefaultGroup(deadLetterTopic);
+        }
+        catch (InputException e)
+        {
+            return Task.FromResult(new ConsoleActionResult(false, e.Message));
         }
 
         return RunAsync(DlqReplayCommand.KafkaRequest(servers, deadLetterTopic, to: null, group, count: 0, dryRun: false, (int)settings.Timeout.TotalSeconds), stop);
