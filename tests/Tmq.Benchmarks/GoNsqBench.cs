@@ -71,6 +71,7 @@ internal static partial class GoNsqBench
             info.ArgumentList.Add(arg);
         }
 
+        var cpu = ChildCpu.Seconds();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {tool}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -85,6 +86,7 @@ internal static partial class GoNsqBench
             throw new TimeoutException($"{Path.GetFileName(tool)} did not finish a --runfor={runfor} run within a minute more.");
         }
 
+        var cpuUsed = ChildCpu.Seconds() - cpu;
         var output = await stdout + await stderr;
         var summary = output.Split('\n').LastOrDefault(static l => l.Contains("ops/s", StringComparison.Ordinal));
         var match = summary is null ? null : OpsPerSecond().Match(summary);
@@ -94,13 +96,15 @@ internal static partial class GoNsqBench
         }
 
         var seconds = DurationField().Match(summary!) is { Success: true } d ? ParseDuration(d.Groups[1].Value).TotalSeconds : double.NaN;
-        return new Result(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), seconds, summary!.Trim());
+        return new Result(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), seconds, summary!.Trim(), cpuUsed);
     }
 
-    /// <summary>What a tool reported: messages per second, over how long, and its summary line as printed.</summary>
-    internal readonly record struct Result(double Rate, double Seconds, string Summary)
+    /// <summary>What a tool reported (messages per second, over how long, its summary line as printed) and the CPU it used.</summary>
+    internal readonly record struct Result(double Rate, double Seconds, string Summary, double CpuSeconds)
     {
         public long Messages => (long)Math.Round(Rate * Seconds);
+
+        public double CpuMicrosPerMessage => Messages > 0 ? CpuSeconds / Messages * 1e6 : double.NaN;
     }
 
     [GeneratedRegex(@"([0-9.]+)ops/s")]

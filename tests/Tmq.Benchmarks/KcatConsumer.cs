@@ -1,6 +1,4 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Tmq.Benchmarks;
 
@@ -19,7 +17,7 @@ namespace Tmq.Benchmarks;
 /// <para>CPU is the child's user and system time (getrusage of waited-for children). kcat is
 /// Debian's package, bringing its own librdkafka (older than Confluent.Kafka's).</para>
 /// </remarks>
-internal static partial class KcatConsumer
+internal static class KcatConsumer
 {
     /// <summary>kcat on PATH (or kafkacat, its former name), or null.</summary>
     public static string? Find()
@@ -55,7 +53,7 @@ internal static partial class KcatConsumer
             info.ArgumentList.Add(arg);
         }
 
-        var cpu = ChildrenCpuSeconds();
+        var cpu = ChildCpu.Seconds();
         var start = Stopwatch.GetTimestamp();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {kcat}.");
         var counting = CountAsync(process.StandardOutput.BaseStream);
@@ -84,7 +82,7 @@ internal static partial class KcatConsumer
 
         var end = Stopwatch.GetTimestamp();
         var count = await counting;
-        var cpuUsed = ChildrenCpuSeconds() - cpu;
+        var cpuUsed = ChildCpu.Seconds() - cpu;
         if (process.ExitCode != 0 || count != messages)
         {
             throw new InvalidOperationException(
@@ -105,45 +103,5 @@ internal static partial class KcatConsumer
         }
 
         return total;
-    }
-
-    /// <summary>User and system CPU of this process's children that have exited and been waited for.</summary>
-    private static double ChildrenCpuSeconds()
-    {
-        if (GetRusage(RusageChildren, out var usage) != 0)
-        {
-            throw new Win32Exception(Marshal.GetLastPInvokeError());
-        }
-
-        return usage.UserSeconds + (usage.UserMicroseconds / 1e6) + usage.SystemSeconds + (usage.SystemMicroseconds / 1e6);
-    }
-
-    private const int RusageChildren = -1;
-
-    [LibraryImport("libc", EntryPoint = "getrusage", SetLastError = true)]
-    private static partial int GetRusage(int who, out Rusage usage);
-
-    /// <summary>struct rusage on 64-bit Linux: two timevals, then fourteen longs.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Rusage
-    {
-        public long UserSeconds;
-        public long UserMicroseconds;
-        public long SystemSeconds;
-        public long SystemMicroseconds;
-        public long MaxRss;
-        public long IxRss;
-        public long IdRss;
-        public long IsRss;
-        public long MinFlt;
-        public long MajFlt;
-        public long NSwap;
-        public long InBlock;
-        public long OuBlock;
-        public long MsgSnd;
-        public long MsgRcv;
-        public long NSignals;
-        public long NVCsw;
-        public long NIvCsw;
     }
 }

@@ -111,8 +111,9 @@ internal static class NsqBenchmark
             {
                 var cpu = server.CpuSeconds;
                 var write = await GoNsqBench.WriteAsync(goBench!, nsqd, GoTopic, runfor);
+                var nsqdCpu = NsqdCpu(server, cpu, write);
                 var settled = await server.SettleAsync(GoTopic);
-                Console.WriteLine($"nsq.bench_writer.run{round}: {write.Rate:F0} msg/s ({write.Summary}{NsqdCpu(server, cpu, write.Messages)}{Settled(settled)})");
+                Console.WriteLine($"nsq.bench_writer.run{round}: {write.Rate:F0} msg/s ({write.Summary}{nsqdCpu}{Settled(settled)})");
                 writes.Add(write);
             }
         }
@@ -148,7 +149,7 @@ internal static class NsqBenchmark
             backlog = (await server.ChannelStatsAsync(GoTopic, NsqRuns.Channel))?.Backlog ?? 0;
             var cpu = server.CpuSeconds;
             read = await GoNsqBench.ReadAsync(goBench!, nsqd, GoTopic, NsqRuns.Channel, MaxInFlight, runfor);
-            Console.WriteLine($"nsq.bench_reader.run: {read.Value.Rate:F0} msg/s ({read.Value.Summary}{NsqdCpu(server, cpu, read.Value.Messages)})");
+            Console.WriteLine($"nsq.bench_reader.run: {read.Value.Rate:F0} msg/s ({read.Value.Summary}{NsqdCpu(server, cpu, read.Value)})");
             await server.DeleteAsync(GoTopic);
         }
 
@@ -240,9 +241,13 @@ internal static class NsqBenchmark
         await server.DeleteAsync(topic);
     }
 
-    /// <summary>nsqd's CPU per message over a Go tool's run (the tool's own CPU is not measured).</summary>
-    private static string NsqdCpu(NsqServer server, double? before, long messages) =>
-        server.CpuSeconds - before is { } used && messages > 0 ? $"; nsqd {used / messages * 1e6:F2} us per message" : string.Empty;
+    /// <summary>
+    /// A Go tool's CPU per message and nsqd's over the same run (up to the tool's exit, not the settling
+    /// after it), as the Tmq runs' figures are taken.
+    /// </summary>
+    private static string NsqdCpu(NsqServer server, double? before, GoNsqBench.Result run) =>
+        $"; CPU per message {run.CpuMicrosPerMessage:F2} us in the tool" +
+        (server.CpuSeconds - before is { } used && run.Messages > 0 ? $", {used / run.Messages * 1e6:F2} us in nsqd" : string.Empty);
 
     private static string Settled(TimeSpan settled) =>
         settled > TimeSpan.FromMilliseconds(100) ? $"; nsqd then moved the rest of the topic's queue into the channel for {settled.TotalSeconds:F1} s more (waited for, not counted)" : string.Empty;
