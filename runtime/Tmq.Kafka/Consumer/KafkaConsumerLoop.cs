@@ -128,6 +128,8 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 
     IReadOnlyList<string> IConsumerGauges.Outcomes => _engine.Outcomes;
 
+    long IConsumerGauges.OutcomeTotal(string outcome) => _engine.OutcomeTotal(outcome);
+
     IReadOnlyList<string> IConsumerGauges.Rebalances => RebalanceValues.All;
 
     long IConsumerGauges.InFlight => _engine.Running;

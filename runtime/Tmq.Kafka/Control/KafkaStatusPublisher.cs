@@ -76,7 +76,6 @@ internal sealed class KafkaStatusPublisher(IServiceProvider services) : IHostedS
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _producer?.Dispose();
-        _reporter?.Dispose();
         _stopping.Dispose();
     }
 

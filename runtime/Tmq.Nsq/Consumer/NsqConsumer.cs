@@ -56,6 +56,8 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
 
     public IReadOnlyList<string> Outcomes => _engine?.Outcomes ?? [];
 
+    public long OutcomeTotal(string outcome) => _engine?.OutcomeTotal(outcome) ?? 0;
+
     /// <summary>None: a channel has no assignment to rebalance; nsqd spreads its messages over every connection.</summary>
     public IReadOnlyList<string> Rebalances => [];
 

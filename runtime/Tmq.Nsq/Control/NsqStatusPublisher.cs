@@ -92,7 +92,6 @@ internal sealed partial class NsqStatusPublisher(IServiceProvider services) : IH
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         await CloseTargetsAsync().ConfigureAwait(false);
         _http?.Dispose();
-        _reporter?.Dispose();
         _stopping.Dispose();
     }
 

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -12,21 +9,15 @@ namespace Tmq.Control;
 
 /// <summary>
 /// Builds this instance's <see cref="InstanceStatus"/> from what its consumers already report to
-/// the metrics and the health check, plus the handler outcomes counted since start (read from the
-/// runtime's own outcome counter) and the settings control messages have set.
+/// the metrics and the health check (the handler outcomes counted since start among them) and the
+/// settings control messages have set.
 /// </summary>
-internal sealed class StatusReporter : IDisposable
+internal sealed class StatusReporter
 {
     private readonly IServiceProvider _services;
     private readonly TmqMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<(string Consumer, string Outcome), StrongBox<long>> _outcomes = new();
     private readonly DateTimeOffset _startedAt;
-
-    /// <summary>How many (consumer, outcome) pairs <see cref="Count"/> matches by reference before the dictionary.</summary>
-    private const int RecentPairs = 16;
-    private (string Consumer, string Outcome, StrongBox<long> Total)[] _recent = [];
 
     public StatusReporter(IServiceProvider services, TimeSpan interval)
     {
@@ -37,15 +28,6 @@ internal sealed class StatusReporter : IDisposable
         Interval = interval;
         Service = services.GetRequiredService<IOptions<TmqOptions>>().Value.Service;
         Instance = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (ReferenceEquals(instrument, _metrics.Outcomes))
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>(Count);
-        _listener.Start();
     }
 
     public string Service { get; }
@@ -80,7 +62,7 @@ internal sealed class StatusReporter : IDisposable
                 Buffered = gauges.Buffered,
                 Lag = gauges.Lag().ToDictionary(static l => l.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture), static l => l.Lag, StringComparer.Ordinal),
                 Depth = gauges.Depth().ToDictionary(static d => d.Server, static d => d.Depth, StringComparer.Ordinal),
-                Outcomes = gauges.Outcomes.ToDictionary(static o => o, o => _outcomes.TryGetValue((name, o), out var total) ? Volatile.Read(ref total.Value) : 0, StringComparer.Ordinal),
+                Outcomes = gauges.Outcomes.ToDictionary(static o => o, gauges.OutcomeTotal, StringComparer.Ordinal),
                 Control = control?.SettingsOf(name) ?? new Dictionary<string, string>(),
             });
         }
@@ -101,61 +83,6 @@ internal sealed class StatusReporter : IDisposable
             AlertReceivers = [.. owner?.GetSection("AlertReceivers").GetChildren().Select(static c => c.Value).OfType<string>() ?? []],
             Consumers = [.. consumers.OrderBy(static c => c.Name, StringComparer.Ordinal)],
         };
-    }
-
-    public void Dispose() => _listener.Dispose();
-
-    private void Count(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
-    {
-        if (value == 0)
-        {
-            return;
-        }
-
-        string? consumer = null, outcome = null;
-        foreach (var (key, tag) in tags)
-        {
-            if (key == "tmq.consumer")
-            {
-                consumer = tag as string;
-            }
-            else if (key == "tmq.outcome")
-            {
-                outcome = tag as string;
-            }
-        }
-
-        if (consumer is null || outcome is null)
-        {
-            return;
-        }
-
-        // Once per message handled, on the worker that handled it. The engine passes the same
-        // string instances every time (its consumer tag, the outcome constants), so a reference
-        // match on a few remembered pairs finds the total without hashing both strings for the
-        // dictionary; a pair not remembered yet takes the dictionary and is remembered.
-        foreach (var (knownConsumer, knownOutcome, known) in Volatile.Read(ref _recent))
-        {
-            if (ReferenceEquals(knownConsumer, consumer) && ReferenceEquals(knownOutcome, outcome))
-            {
-                Interlocked.Add(ref known.Value, value);
-                return;
-            }
-        }
-
-        var total = _outcomes.GetOrAdd((consumer, outcome), static _ => new StrongBox<long>());
-        Interlocked.Add(ref total.Value, value);
-        Remember(consumer, outcome, total);
-    }
-
-    private void Remember(string consumer, string outcome, StrongBox<long> total)
-    {
-        var recent = Volatile.Read(ref _recent);
-        if (recent.Length < RecentPairs)
-        {
-            // Losing a race only leaves this pair to the dictionary until its next count.
-            Interlocked.CompareExchange(ref _recent, [.. recent, (consumer, outcome, total)], recent);
-        }
     }
 
     private static string Version(Assembly? assembly) =>

@@ -47,7 +47,7 @@ internal sealed partial class DispatchEngine
 
         if (outcome == MessageOutcome.Handled)
         {
-            CountOutcome(OutcomeValues.Success);
+            CountOutcome(Outcome.Success);
         }
 
         try
@@ -185,7 +185,7 @@ internal sealed partial class DispatchEngine
             return;
         }
 
-        CountOutcome(OutcomeValues.Stopped);
+        CountOutcome(Outcome.Stopped);
         Log.PartitionStopped(_logger, error, _name, message.Topic, message.Partition, message.Offset, message.Attempt);
         try
         {

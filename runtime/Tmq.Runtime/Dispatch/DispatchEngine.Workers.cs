@@ -164,7 +164,7 @@ internal sealed partial class DispatchEngine
         message.FailedAttempt = activity;
         if (error is OperationCanceledException && partition.Token.IsCancellationRequested)
         {
-            CountOutcome(OutcomeValues.Cancelled);
+            CountOutcome(Outcome.Cancelled);
             Abandon(message);
             return;
         }
@@ -194,12 +194,12 @@ internal sealed partial class DispatchEngine
             Log.HandlerFailedRetrying(_logger, error, _name, message.Position, message.Attempt, delay.TotalMilliseconds);
             if (_requeueRetry?.Invoke(message, delay) == true)
             {
-                CountOutcome(OutcomeValues.Requeue);
+                CountOutcome(Outcome.Requeue);
                 Finish(message, MessageOutcome.Requeued, delay);
             }
             else
             {
-                CountOutcome(OutcomeValues.Retry);
+                CountOutcome(Outcome.Retry);
                 ScheduleRetry(message, delay, nextAttempt: true);
             }
 
@@ -229,7 +229,7 @@ internal sealed partial class DispatchEngine
         catch (OperationCanceledException ex) when (partition.Token.IsCancellationRequested)
         {
             TmqActivity.RecordFailure(activity, ex);
-            CountOutcome(OutcomeValues.Cancelled);
+            CountOutcome(Outcome.Cancelled);
             Abandon(message);
             return;
         }
@@ -244,16 +244,14 @@ internal sealed partial class DispatchEngine
             return;
         }
 
-        CountOutcome(OutcomeValues.DeadLetter);
+        CountOutcome(Outcome.DeadLetter);
         Finish(message, MessageOutcome.DeadLettered, TimeSpan.Zero);
     }
 
-    private void CountOutcome(string outcome)
-    {
-        if (_metrics.Outcomes.Enabled)
-        {
-            var tags = new TagList(_tags.AsSpan()) { { "tmq.outcome", outcome } };
-            _metrics.Outcomes.Add(1, tags);
-        }
-    }
+    /// <summary>
+    /// Counts one outcome in the engine's own totals, which the outcome counter and the status reports
+    /// read when they are collected: an increment per message instead of a counter measurement, whose
+    /// tag lookup in every listener cost the no-op handler's consumer about a sixth of its CPU.
+    /// </summary>
+    private void CountOutcome(Outcome outcome) => Interlocked.Increment(ref _outcomeTotals[(int)outcome]);
 }

@@ -50,6 +50,7 @@ internal sealed partial class DispatchEngine : IDisposable
     private readonly string? _system;
     private readonly string _deadLetterTopic;
     private readonly KeyValuePair<string, object?>[] _tags;
+    private readonly long[] _outcomeTotals = new long[OutcomeValues.WithRequeue.Length];
     private readonly CancellationTokenSource _stopping = new();
 
     private readonly KeyTable _keys = new();
@@ -141,8 +142,15 @@ internal sealed partial class DispatchEngine : IDisposable
 
     internal KeyValuePair<string, object?>[] Tags => _tags;
 
+    /// <summary>The meter this engine's outcomes and durations belong to (<see cref="EngineSettings.Metrics"/>).</summary>
+    internal TmqMetrics Metrics => _metrics;
+
     /// <summary>The <c>tmq.outcome</c> values this engine may report: <c>requeue</c> only with a <see cref="EngineSettings.RequeueRetry"/>.</summary>
     internal IReadOnlyList<string> Outcomes => _requeueRetry is null ? OutcomeValues.InPlace : OutcomeValues.WithRequeue;
+
+    /// <summary>How many messages ended with <paramref name="outcome"/> (a value of <see cref="Outcomes"/>) since the engine was made; 0 for a name that is no outcome.</summary>
+    internal long OutcomeTotal(string outcome) =>
+        OutcomeValues.Parse(outcome) is { } known ? Volatile.Read(ref _outcomeTotals[(int)known]) : 0;
 
     /// <summary>Messages waiting for a retry timer.</summary>
     internal int RetryWaiting

@@ -29,7 +29,7 @@ internal sealed class TmqMetrics : IDisposable
             "s",
             "Duration of one handler call.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
-        Outcomes = _meter.CreateCounter<long>("tmq.consumer.outcomes", "{message}", "Handler outcomes: success, retry, dead_letter, requeue, stopped, cancelled.");
+        Outcomes = _meter.CreateObservableCounter("tmq.consumer.outcomes", ObserveOutcomes, "{message}", "Handler outcomes: success, retry, dead_letter, requeue, stopped, cancelled.");
         DeadLetterWriteFailures = _meter.CreateCounter<long>("tmq.dead_letter.write_failures", "{write}", "Dead-letter writes that failed and will be retried.");
         Rebalances = _meter.CreateCounter<long>("tmq.consumer.rebalances", "{rebalance}", "Rebalances this consumer took part in, one per assignment, revocation or loss whatever the number of partitions (tmq.rebalance says which).");
         _meter.CreateObservableGauge("tmq.consumer.in_flight", () => Observe(static c => c.InFlight), "{message}", "Handler calls running now.");
@@ -45,16 +45,21 @@ internal sealed class TmqMetrics : IDisposable
 
     public Histogram<double> ProcessDuration { get; }
 
-    public Counter<long> Outcomes { get; }
+    /// <summary>
+    /// Read from each registered consumer's own totals when collected (<see cref="IConsumerGauges.OutcomeTotal"/>),
+    /// not measured per message: every series of every registered consumer is there from its registration, at 0.
+    /// </summary>
+    public ObservableCounter<long> Outcomes { get; }
 
     public Counter<long> DeadLetterWriteFailures { get; }
 
     public Counter<long> Rebalances { get; }
 
     /// <summary>
-    /// Adds <paramref name="consumer"/> to the gauges and starts every counter series it reports at
-    /// zero: an exporter lists a series only once it has a measurement, and a dashboard or alert on
-    /// one that has not counted yet would show "no data" (and <c>increase()</c> would miss its first count).
+    /// Adds <paramref name="consumer"/> to the gauges and the outcome counter, and starts every other
+    /// counter series it reports at zero: an exporter lists a series only once it has a measurement,
+    /// and a dashboard or alert on one that has not counted yet would show "no data" (and
+    /// <c>increase()</c> would miss its first count).
     /// </summary>
     public IDisposable Register(IConsumerGauges consumer)
     {
@@ -62,10 +67,6 @@ internal sealed class TmqMetrics : IDisposable
         var tags = new TagList(consumer.Tags.AsSpan());
         Consumed.Add(0, tags);
         DeadLetterWriteFailures.Add(0, tags);
-        foreach (var outcome in consumer.Outcomes)
-        {
-            Outcomes.Add(0, new TagList(consumer.Tags.AsSpan()) { { "tmq.outcome", outcome } });
-        }
 
         foreach (var kind in consumer.Rebalances)
         {
@@ -85,6 +86,17 @@ internal sealed class TmqMetrics : IDisposable
         foreach (var consumer in _consumers.Keys)
         {
             yield return new Measurement<long>(read(consumer), consumer.Tags);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveOutcomes()
+    {
+        foreach (var consumer in _consumers.Keys)
+        {
+            foreach (var outcome in consumer.Outcomes)
+            {
+                yield return new Measurement<long>(consumer.OutcomeTotal(outcome), [.. consumer.Tags, new("tmq.outcome", outcome)]);
+            }
         }
     }
 
@@ -128,6 +140,9 @@ internal interface IConsumerGauges
 
     /// <summary>The <c>tmq.outcome</c> values its engine reports (<see cref="Dispatch.DispatchEngine.Outcomes"/>).</summary>
     IReadOnlyList<string> Outcomes { get; }
+
+    /// <summary>How many messages ended with <paramref name="outcome"/> since the consumer started (<see cref="Dispatch.DispatchEngine.OutcomeTotal"/>).</summary>
+    long OutcomeTotal(string outcome);
 
     /// <summary>The <c>tmq.rebalance</c> values it reports; none for a transport without rebalances.</summary>
     IReadOnlyList<string> Rebalances { get; }

@@ -52,6 +52,9 @@ public sealed class TelemetryTests
             }
 
             await consumer.WaitForIdleAsync(TestTimeout.Default);
+
+            // Collected as an exporter collects them when scraped: the running consumer's totals.
+            listener.RecordObservableInstruments();
         }
 
         Assert.Equal(3, outcomes.GetValueOrDefault("success"));

@@ -56,7 +56,7 @@ public sealed partial class MonitoringMetricNamesTests
         Assert.DoesNotContain("tmq_consumer_in_flight_messages", series);
     }
 
-    /// <summary>The Prometheus series of every instrument: dots to underscores, "s" adds _seconds, braced units are dropped, counters end in _total.</summary>
+    /// <summary>The Prometheus series of every instrument: dots to underscores, "s" adds _seconds, braced units are dropped, counters (observable ones too) end in _total.</summary>
     private static HashSet<string> ExportedSeries()
     {
         var source = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "runtime", "Tmq.Runtime", "Telemetry", "TmqMetrics.cs"));
@@ -71,7 +71,7 @@ public sealed partial class MonitoringMetricNamesTests
 
             switch (match.Groups["kind"].Value)
             {
-                case "Counter":
+                case "Counter" or "ObservableCounter":
                     series.Add(name + "_total");
                     break;
                 case "Histogram":
@@ -101,7 +101,7 @@ public sealed partial class MonitoringMetricNamesTests
         return labels;
     }
 
-    [GeneratedRegex("""Create(?<kind>Counter|Histogram|ObservableGauge)(?:<[a-z]+>)?\(\s*"(?<name>[a-z._]+)"[^"]*"(?<unit>[^"]*)"(?x)""")]
+    [GeneratedRegex("""Create(?<kind>Counter|ObservableCounter|Histogram|ObservableGauge)(?:<[a-z]+>)?\(\s*"(?<name>[a-z._]+)"[^"]*"(?<unit>[^"]*)"(?x)""")]
     private static partial Regex Instrument();
 
     [GeneratedRegex("""\b((?:tmq|messaging)_[a-z0-9_]+)\{""")]
