@@ -251,7 +251,9 @@ internal sealed partial class DispatchEngine
     /// <summary>
     /// Counts one outcome in the engine's own totals, which the outcome counter and the status reports
     /// read when they are collected: an increment per message instead of a counter measurement, whose
-    /// tag lookup in every listener cost the no-op handler's consumer about a sixth of its CPU.
+    /// tag lookup in every listener (the exporter's, the status reporter's) cost a no-op handler's
+    /// Kafka consumer a quarter to a third of its CPU on full 1 MB batches over 32 partitions
+    /// (kafka-overhead, 4 alternating pairs: 3.1-5.4 us per message before, 1.8-4.3 after).
     /// </summary>
     private void CountOutcome(Outcome outcome) => Interlocked.Increment(ref _outcomeTotals[(int)outcome]);
 }
