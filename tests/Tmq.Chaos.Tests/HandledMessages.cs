@@ -3,13 +3,15 @@ using System.Globalization;
 namespace Tmq.Chaos.Tests;
 
 /// <summary>
-/// The verifier: reads the worker's record (one line per handling, <c>key sequence attempt pid</c>)
+/// The verifier: reads the worker's record (one line per handling, <c>key sequence attempt pid</c>
+/// and more fields for reading by hand)
 /// and says, per key, what is missing, what was handled more than once, and whether the first
 /// handlings kept the order the messages were produced in.
 /// </summary>
 internal sealed class HandledMessages
 {
     private readonly List<(string Key, int Sequence, int Attempt, int Process, long At)> _lines = [];
+    private Dictionary<string, List<(long At, int Process)>>? _byKey;
 
     private HandledMessages()
     {
@@ -74,16 +76,49 @@ internal sealed class HandledMessages
     /// compared with the record's length when that process was signalled, it says whether the
     /// message came again because of the signal or while the process still ran (a rebalance).
     /// </summary>
-    public IEnumerable<(int FirstHandler, long At)> DuplicateHandlings()
+    public IEnumerable<(int FirstHandler, string Key, long At)> DuplicateHandlings()
     {
         var first = new Dictionary<(string, int), int>();
         foreach (var line in _lines)
         {
             if (!first.TryAdd((line.Key, line.Sequence), line.Process))
             {
-                yield return (first[(line.Key, line.Sequence)], line.At);
+                yield return (first[(line.Key, line.Sequence)], line.Key, line.At);
             }
         }
+    }
+
+    /// <summary>
+    /// The process that last handled a message of <paramref name="key"/> before byte offset
+    /// <paramref name="before"/> of the record, or null. A key always goes to the same partition, so
+    /// this is who held the key's partition then: a worker signalled while another had taken its
+    /// partition no longer held what it had handled of it.
+    /// </summary>
+    public int? LastHandlerOf(string key, long before)
+    {
+        _byKey ??= _lines.GroupBy(static l => l.Key).ToDictionary(static g => g.Key, static g => g.Select(static l => (l.At, l.Process)).ToList());
+        if (!_byKey.TryGetValue(key, out var handlings))
+        {
+            return null;
+        }
+
+        // In record order, so in offset order: the last one before the offset.
+        var low = 0;
+        var high = handlings.Count;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (handlings[middle].At < before)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low == 0 ? null : handlings[low - 1].Process;
     }
 
     /// <summary>Keys whose messages were first handled out of production order.</summary>

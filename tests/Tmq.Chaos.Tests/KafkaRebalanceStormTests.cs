@@ -131,6 +131,11 @@ public sealed class KafkaRebalanceStormTests(ITestOutputHelper output)
         Assert.True(storm.Failure is null, $"{storm.Failure}\n{storm.Events}");
 
         var handled = HandledMessages.Read(work.Record);
+        if (Environment.GetEnvironmentVariable("CHAOS_LOGS") is { Length: > 0 } logs)
+        {
+            File.Copy(work.Record, Path.Combine(logs, "record.txt"), overwrite: true);
+        }
+
         output.WriteLine(storm.Events);
         output.WriteLine($"{messages} messages ({Keys} keys x {rounds}), {handled.Handlings} handlings by {handled.Processes} process(es)");
         output.WriteLine($"handlings per process: {storm.DescribeHandlings(handled)}");

@@ -16,6 +16,7 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
     public const string Killed = "SIGKILL";
     public const string Stopped = "SIGTERM";
     public const string Rebalanced = "rebalance";
+    public const string MovedBeforeSignal = "of them, partition moved before its worker was signalled";
     private static readonly TimeSpan GracefulStopLimit = TimeSpan.FromSeconds(30);
 
     private readonly WorkerProcess?[] _slots = new WorkerProcess?[Slots];
@@ -182,16 +183,29 @@ internal sealed class WorkerStorm(Random random, string record, IReadOnlyDiction
 
     /// <summary>
     /// The duplicates by cause: <see cref="Killed"/> or <see cref="Stopped"/> when the message was
-    /// handled again after the process that first handled it was signalled, <see cref="Rebalanced"/>
-    /// when that process was still running (its partition moved to another worker).
+    /// handled again after the process that first handled it was signalled while it still held the
+    /// message's partition; <see cref="Rebalanced"/> when that process was still running, or had
+    /// lost the partition to another worker before it was signalled (<see cref="MovedBeforeSignal"/>
+    /// counts those among them): what a signal ends is only what the process still held.
     /// </summary>
     public IReadOnlyDictionary<string, int> DuplicatesByCause(HandledMessages handled)
     {
-        var causes = new Dictionary<string, int> { [Killed] = 0, [Stopped] = 0, [Rebalanced] = 0 };
-        foreach (var (process, at) in handled.DuplicateHandlings())
+        var causes = new Dictionary<string, int> { [Killed] = 0, [Stopped] = 0, [Rebalanced] = 0, [MovedBeforeSignal] = 0 };
+        foreach (var (process, key, at) in handled.DuplicateHandlings())
         {
-            var cause = _signalled.TryGetValue(process, out var signal) && at >= signal.RecordLength ? signal.Signal : Rebalanced;
-            causes[cause]++;
+            if (!_signalled.TryGetValue(process, out var signal) || at < signal.RecordLength)
+            {
+                causes[Rebalanced]++;
+            }
+            else if (handled.LastHandlerOf(key, signal.RecordLength) != process)
+            {
+                causes[Rebalanced]++;
+                causes[MovedBeforeSignal]++;
+            }
+            else
+            {
+                causes[signal.Signal]++;
+            }
         }
 
         return causes;

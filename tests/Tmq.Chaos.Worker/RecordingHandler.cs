@@ -4,7 +4,8 @@ using Tmq;
 namespace Tmq.Chaos.Worker;
 
 /// <summary>
-/// Records each handled message as one line, <c>key sequence attempt pid</c>, before it returns: a
+/// Records each handled message as one line, <c>key sequence attempt pid</c> (then its partition,
+/// offset and the time, for reading a storm's record by hand), before it returns: a
 /// process killed after the line and before its FIN or commit hands the message over again, which
 /// the verifier counts as a duplicate; one killed before the line loses nothing that was recorded.
 /// The value is the message's sequence number within its key.
@@ -21,7 +22,9 @@ internal sealed class RecordingHandler(HandledRecord record, FailingMessages fai
             await Task.Delay(record.Delay, cancellationToken);
         }
 
-        record.Append($"{message.KeyAsString()} {message.ValueAsString()} {message.Attempt} {Environment.ProcessId}");
+        record.Append(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{message.KeyAsString()} {message.ValueAsString()} {message.Attempt} {Environment.ProcessId} {message.Partition} {message.Offset} {DateTime.UtcNow:HH:mm:ss.fff}"));
         failing.ThrowIfChosen(message);
     }
 }
