@@ -6,18 +6,28 @@ namespace Tmq.Dispatch;
 internal sealed partial class DispatchEngine
 {
     /// <summary>
-    /// Revoke: stops dispatching <paramref name="partitions"/>, drops their queued messages, lets
-    /// their running handlers finish within <paramref name="timeout"/>, then cancels the rest.
-    /// Returns the final committable positions (cancelled work is not finished, so never passed).
-    /// Called by the transport on its own thread; bounded by <paramref name="timeout"/> plus a short grace.
+    /// Revoke: stops dispatching <paramref name="partitions"/>, drops their queued messages (but,
+    /// where positions are committed, runs those below an offset already finished or running, as a
+    /// shutdown does, without waiting for a retry that is not due yet), lets their running handlers
+    /// finish within <paramref name="timeout"/>, then cancels the rest. Returns the final committable
+    /// positions (cancelled work is not finished, so never passed). Called by the transport on its
+    /// own thread; bounded by <paramref name="timeout"/> plus a short grace.
     /// </summary>
+    /// <remarks>
+    /// The gaps: a slow key leaves its next messages queued below later messages of faster keys
+    /// that finished. Dropped, they would pin the committed position below that finished work, and
+    /// the partition's next owner would handle all of it again: in KIP-848 rebalance storms, 7-135
+    /// messages per storm came again that way while every worker kept running.
+    /// </remarks>
     public Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout) =>
-        DrainAsync(partitions, timeout, fillGaps: false);
+        DrainAsync(partitions, timeout, _commitsPositions ? TimestampAfter(TimeSpan.Zero) : null);
 
-    private async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout, bool fillGaps)
+    // fillGapsBefore: null drops every queued message; a TimeProvider timestamp runs the gap
+    // messages too, and the retries due by then.
+    private async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout, long? fillGapsBefore)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        var waits = Close(partitions, cancel: false, fillGaps ? TimestampAfter(timeout) : null);
+        var waits = Close(partitions, cancel: false, fillGapsBefore);
         if (waits.Count > 0)
         {
             var all = Task.WhenAll(waits);
@@ -91,12 +101,12 @@ internal sealed partial class DispatchEngine
     /// returns the final positions. The transport must have stopped fetching first.
     /// </summary>
     /// <remarks>
-    /// Unlike a revoke, which hands queued work to the next owner at once to keep the rebalance
-    /// short, a shutdown also runs the queued messages that sit below an offset already finished or
-    /// running in their partition (a slow key leaves such gaps behind faster keys). Offsets are
-    /// committed as a position, so without this every finished message above the gap would be
-    /// handled again after the restart; with it, the final commit covers everything handled.
-    /// Messages waiting for a retry, and everything above them, are not waited for.
+    /// Like a revoke, a shutdown also runs the queued messages that sit below an offset already
+    /// finished or running in their partition (a slow key leaves such gaps behind faster keys).
+    /// Offsets are committed as a position, so without this every finished message above the gap
+    /// would be handled again after the restart; with it, the final commit covers everything
+    /// handled. Unlike a revoke, it also runs the retries that fall due within the timeout;
+    /// messages waiting for a later retry, and everything above them, are not waited for.
     /// </remarks>
     public async Task<IReadOnlyList<PartitionPosition>> StopAsync(TimeSpan timeout)
     {
@@ -106,7 +116,7 @@ internal sealed partial class DispatchEngine
             all = [.. _partitions];
         }
 
-        var positions = await DrainAsync(all, timeout, fillGaps: _commitsPositions);
+        var positions = await DrainAsync(all, timeout, _commitsPositions ? TimestampAfter(timeout) : null);
         WorkerSignal[] idle;
         Task[] workers;
         lock (_gate)
@@ -129,7 +139,7 @@ internal sealed partial class DispatchEngine
 
     /// <summary>
     /// Marks partitions closing and drops their queued work, except, with <paramref name="fillGapsBefore"/>
-    /// (a shutdown's deadline, a TimeProvider timestamp), the messages below <see cref="GapLimitLocked"/>
+    /// (a TimeProvider timestamp: a shutdown's deadline, or now for a revoke), the messages below <see cref="GapLimitLocked"/>
     /// and the retries that fall due before the deadline. Returns tasks that complete when their
     /// running and kept work ends.
     /// </summary>
@@ -155,7 +165,7 @@ internal sealed partial class DispatchEngine
                 partition.Closing = true;
                 _partitions.Remove(partition);
                 UpdateShareLocked();
-                // A stopped partition keeps nothing; a revoke or loss keeps nothing either.
+                // A stopped partition keeps nothing; a loss keeps nothing either.
                 var deadline = fillGapsBefore is { } before && !partition.Stopped ? before : long.MinValue;
                 var limit = GapLimitLocked(partition, deadline);
                 foreach (var message in partition.Outstanding)
@@ -208,7 +218,7 @@ internal sealed partial class DispatchEngine
     }
 
     /// <summary>
-    /// The offset below which a shutdown still runs queued messages: the highest offset finished,
+    /// The offset below which a shutdown or revoke still runs queued messages: the highest offset finished,
     /// running or retried before <paramref name="deadline"/>, but never past a message parked or
     /// waiting for a retry due later. Nothing (long.MinValue) when the deadline is long.MinValue.
     /// </summary>

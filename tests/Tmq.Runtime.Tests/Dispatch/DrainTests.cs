@@ -164,6 +164,71 @@ public sealed class DrainTests
     }
 
     [Fact]
+    public async Task Revoke_QueuedMessageBelowAFinishedOffset_RunsSoTheNextOwnerRepeatsNothing()
+    {
+        // As at shutdown: key a's second message waits behind its slow first one while key b's,
+        // later in the partition, finish. Dropped at the revoke, it would pin the commit below b's
+        // work, and the partition's next owner would handle b1-b5 again.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var signals = new Signals();
+        var handler = new DelegateHandler(async (message, _) =>
+        {
+            signals.Set(message.ValueAsString());
+            if (message.ValueAsString() == "a-slow")
+            {
+                await gate.Task;
+            }
+        });
+        await using var consumer = new InMemoryConsumer(handler, new ConsumerOptions { Topic = "orders", Concurrency = 2 }, partitions: 1);
+
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-slow"));
+        await signals.WaitAsync("a-slow");
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-next"));
+        for (var i = 1; i <= 5; i++)
+        {
+            await consumer.PublishToAsync(0, Bytes("b"), Bytes($"b{i}"));
+        }
+
+        await Eventually.TrueAsync(() => consumer.Handled.Count == 5);
+        var revoke = consumer.RevokeAsync(0);
+        gate.SetResult();
+        await revoke.WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(["a-next", "a-slow", "b1", "b2", "b3", "b4", "b5"], consumer.Handled.Select(m => m.ValueAsString()).Order());
+        Assert.Equal(7, consumer.CommittedOffsets()[0]);
+    }
+
+    [Fact]
+    public async Task Revoke_GapBehindAMessageWaitingForRetry_IsHandedOverWithoutWaiting()
+    {
+        // Offset 0 waits a minute for its retry, offset 1 (same key) behind it, offset 2 (other key)
+        // finished. A revoke does not hold the rebalance for the retry: it commits nothing past 0
+        // at once, and the next owner handles offsets 0-2.
+        var time = new TimerAwareTimeProvider();
+        var handler = new DelegateHandler((message, _) =>
+            message.ValueAsString() == "a-failing" ? throw new InvalidOperationException("boom") : Task.CompletedTask);
+        var options = new ConsumerOptions
+        {
+            Topic = "orders",
+            RevokeDrainTimeout = TimeSpan.FromMinutes(5),
+            Retry = new RetryOptions { InitialDelay = TimeSpan.FromMinutes(1), MaxDelay = TimeSpan.FromMinutes(1), Jitter = 0 },
+        };
+        await using var consumer = new InMemoryConsumer(handler, options, time, partitions: 1);
+
+        var timersBefore = time.TimersCreated;
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-failing"));
+        await consumer.PublishToAsync(0, Bytes("a"), Bytes("a-next"));
+        await consumer.PublishToAsync(0, Bytes("b"), Bytes("b1"));
+        await time.WaitForTimersAsync(timersBefore + 1);
+        await Eventually.TrueAsync(() => consumer.Handled.Count == 1);
+
+        await consumer.RevokeAsync(0).WaitAsync(TestTimeout.Default);
+
+        Assert.Equal(["b1"], consumer.Handled.Select(m => m.ValueAsString()));
+        Assert.Equal(0, consumer.CommittedOffsets()[0]);
+    }
+
+    [Fact]
     public async Task Stop_GapBehindAMessageWaitingForRetry_IsNotWaitedFor()
     {
         // Offset 0 waits a minute for its retry; offset 1 (same key) waits behind it; offset 2 (other
