@@ -34,6 +34,7 @@ internal sealed record OverheadCell(BatchShape Shape, int Partitions, int ValueS
 /// sizes 100 B, 1 KB and 10 KB). <c>--shapes</c>, <c>--partitions</c> and <c>--sizes</c> (comma
 /// lists) replace a preset's list; <c>--columns</c> picks from plain,tmq,wolverine,kcat;
 /// <c>--wolverine-mode buffered</c> runs Wolverine's listener in its default mode (see <see cref="WolverineConsumer"/>).</para>
+/// <para>Warm-up: <c>--warmup</c> (200,000) x 100 B over 8 partitions, drained three times by every .NET column first.</para>
 /// <para>Backlog: <c>--messages</c> (400,000) messages whatever their size, times <c>--scale</c>
 /// (1; 0.02 makes a smoke run), or as many as the mock retains over the cell's partitions if that
 /// is fewer: about 120,000-190,000 x 100 B over 6 partitions; 20,000-24,000 x 1 KB over 6 and
@@ -55,6 +56,9 @@ internal sealed class OverheadMatrix
     public required int Rounds { get; init; }
 
     public required double Scale { get; init; }
+
+    /// <summary>The warm-up backlog (<c>--warmup</c>, 200,000 x 100 B, times <see cref="Scale"/>).</summary>
+    public required int WarmUpMessages { get; init; }
 
     public required string Preset { get; init; }
 
@@ -116,6 +120,7 @@ internal sealed class OverheadMatrix
             Columns = [.. columns.Distinct().Order()],
             Rounds = Math.Max(1, Args.Int(args, "--rounds", 3)),
             Scale = scale,
+            WarmUpMessages = Args.Int(args, "--warmup", 200_000) is > 0 and var warmUp ? warmUp : throw new ArgumentException("--warmup must be positive."),
             Preset = ListFlags.Any(f => Args.Text(args, f) is not null) ? $"{preset}, lists replaced" : preset,
             GeneratedHost = host == "generated",
             WolverineBuffered = wolverine == "buffered",
