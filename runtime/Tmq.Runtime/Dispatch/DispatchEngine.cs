@@ -142,9 +142,6 @@ internal sealed partial class DispatchEngine : IDisposable
 
     internal KeyValuePair<string, object?>[] Tags => _tags;
 
-    /// <summary>The meter this engine's outcomes and durations belong to (<see cref="EngineSettings.Metrics"/>).</summary>
-    internal TmqMetrics Metrics => _metrics;
-
     /// <summary>The <c>tmq.outcome</c> values this engine may report: <c>requeue</c> only with a <see cref="EngineSettings.RequeueRetry"/>.</summary>
     internal IReadOnlyList<string> Outcomes => _requeueRetry is null ? OutcomeValues.InPlace : OutcomeValues.WithRequeue;
 

@@ -33,7 +33,6 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
     private readonly long[] _nextOffsets;
     private readonly Transport _transport;
     private DispatchEngine? _engine;
-    private IDisposable? _gauges;
     private TaskCompletionSource _changed = NewSignal();
     private int _roundRobin;
     private int _idleWaiters;
@@ -163,7 +162,6 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
             }
 
             engine.Start();
-            _gauges = engine.Metrics.Register(new Gauges(engine));
 
             // Published last: a publish that reads it without the lock finds it started.
             Volatile.Write(ref _engine, engine);
@@ -246,29 +244,8 @@ public sealed partial class InMemoryConsumer : IAsyncDisposable
             }
         }
 
-        _gauges?.Dispose();
         engine.Dispose();
         Signal();
-    }
-
-    /// <summary>What the in-memory consumer shows on the Tmq meter while it runs: its engine's figures, no lag.</summary>
-    private sealed class Gauges(DispatchEngine engine) : Telemetry.IConsumerGauges
-    {
-        public KeyValuePair<string, object?>[] Tags => engine.Tags;
-
-        public IReadOnlyList<string> Outcomes => engine.Outcomes;
-
-        public IReadOnlyList<string> Rebalances => [];
-
-        public long InFlight => engine.Running;
-
-        public long Buffered => engine.Buffered;
-
-        public bool Paused => false;
-
-        public long OutcomeTotal(string outcome) => engine.OutcomeTotal(outcome);
-
-        public IEnumerable<(int Partition, long Lag)> Lag() => [];
     }
 
     /// <inheritdoc />

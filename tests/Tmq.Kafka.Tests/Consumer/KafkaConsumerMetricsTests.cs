@@ -1,3 +1,5 @@
+using System.Text;
+using Confluent.Kafka;
 using Tmq.Kafka.Tests.Fakes;
 using Tmq.Tests.Shared;
 
@@ -31,6 +33,41 @@ public sealed class KafkaConsumerMetricsTests
         {
             Assert.Equal(0, counters.Total(series));
         }
+    }
+
+    [Fact]
+    public async Task Outcomes_OfHandledRetriedAndDeadLetteredMessages_AreCountedOnTheMeter()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("orders", 1);
+        using var counters = new CounterRecorder("metrics-outcomes");
+        using (var producer = KafkaTestClients.Producer(broker))
+        {
+            foreach (var value in new[] { "a", "b", "flaky", "poison" })
+            {
+                await producer.ProduceAsync("orders", new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(value), Value = Encoding.UTF8.GetBytes(value) });
+            }
+        }
+
+        var handler = new DelegateHandler((message, _) => message.ValueAsString() switch
+        {
+            "poison" => throw new PermanentFailureException("bad"),
+            "flaky" when message.Attempt == 1 => throw new InvalidOperationException("once"),
+            _ => Task.CompletedTask,
+        });
+        await using var service = await TmqKafkaService.StartAsync(broker, "orders", "metrics-outcomes", handler, new()
+        {
+            ["Tmq:Consumers:main:Retry:InitialDelay"] = "00:00:00",
+            ["Tmq:Consumers:main:Retry:MaxDelay"] = "00:00:00",
+        });
+
+        await Eventually.TrueAsync(
+            () => counters.Total("tmq.consumer.outcomes{success}") == 3 && counters.Total("tmq.consumer.outcomes{dead_letter}") == 1,
+            Timeout,
+            "the meter never showed 3 successes and 1 dead letter");
+        Assert.Equal(1, counters.Total("tmq.consumer.outcomes{retry}"));
+        Assert.Equal(0, counters.Total("tmq.consumer.outcomes{stopped}"));
+        Assert.Equal(0, counters.Total("tmq.consumer.outcomes{cancelled}"));
     }
 
     [Fact]

@@ -9,25 +9,19 @@ namespace Tmq.Tests.Telemetry;
 public sealed class TelemetryTests
 {
     [Fact]
-    public async Task Outcomes_AreCountedOnTheTmqMeter()
+    public async Task ProcessDuration_IsRecordedOnTheTmqMeterForEveryAttempt()
     {
-        var outcomes = new ConcurrentDictionary<string, long>();
+        // The outcomes are counted by the engine and read by the transports' registered gauges
+        // (KafkaConsumerMetricsTests, NsqConsumerMetricsTests); the duration is measured per call.
         var durations = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "Tmq" && instrument.Name is "tmq.consumer.outcomes" or "messaging.process.duration")
+            if (instrument.Meter.Name == "Tmq" && instrument.Name == "messaging.process.duration")
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            if (Tag(tags, "messaging.destination.name") as string == "metered")
-            {
-                outcomes.AddOrUpdate((string)Tag(tags, "tmq.outcome")!, value, (_, v) => v + value);
-            }
-        });
         listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
         {
             if (Tag(tags, "messaging.destination.name") as string == "metered")
@@ -52,14 +46,9 @@ public sealed class TelemetryTests
             }
 
             await consumer.WaitForIdleAsync(TestTimeout.Default);
-
-            // Collected as an exporter collects them when scraped: the running consumer's totals.
-            listener.RecordObservableInstruments();
         }
 
-        Assert.Equal(3, outcomes.GetValueOrDefault("success"));
-        Assert.Equal(1, outcomes.GetValueOrDefault("retry"));
-        Assert.Equal(1, outcomes.GetValueOrDefault("dead_letter"));
+        // a, b, flaky twice, poison once.
         Assert.Equal(5, Volatile.Read(ref durations));
     }
 
