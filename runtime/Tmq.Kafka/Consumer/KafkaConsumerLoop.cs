@@ -126,9 +126,7 @@ internal sealed partial class KafkaConsumerLoop : IDispatchTransport, IConsumerG
 
     KeyValuePair<string, object?>[] IConsumerGauges.Tags => _tags;
 
-    IReadOnlyList<string> IConsumerGauges.Outcomes => _engine.Outcomes;
-
-    long IConsumerGauges.OutcomeTotal(string outcome) => _engine.OutcomeTotal(outcome);
+    IEnumerable<(string Outcome, long Total)> IConsumerGauges.OutcomeTotals() => _engine.OutcomeTotals();
 
     IReadOnlyList<string> IConsumerGauges.Rebalances => RebalanceValues.All;
 

@@ -54,9 +54,7 @@ internal sealed partial class NsqConsumer : IDispatchTransport, IConsumerGauges,
 
     public KeyValuePair<string, object?>[] Tags => _tags;
 
-    public IReadOnlyList<string> Outcomes => _engine?.Outcomes ?? [];
-
-    public long OutcomeTotal(string outcome) => _engine?.OutcomeTotal(outcome) ?? 0;
+    public IEnumerable<(string Outcome, long Total)> OutcomeTotals() => _engine?.OutcomeTotals() ?? [];
 
     /// <summary>None: a channel has no assignment to rebalance; nsqd spreads its messages over every connection.</summary>
     public IReadOnlyList<string> Rebalances => [];

@@ -62,7 +62,7 @@ internal sealed class StatusReporter
                 Buffered = gauges.Buffered,
                 Lag = gauges.Lag().ToDictionary(static l => l.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture), static l => l.Lag, StringComparer.Ordinal),
                 Depth = gauges.Depth().ToDictionary(static d => d.Server, static d => d.Depth, StringComparer.Ordinal),
-                Outcomes = gauges.Outcomes.ToDictionary(static o => o, gauges.OutcomeTotal, StringComparer.Ordinal),
+                Outcomes = gauges.OutcomeTotals().ToDictionary(static o => o.Outcome, static o => o.Total, StringComparer.Ordinal),
                 Control = control?.SettingsOf(name) ?? new Dictionary<string, string>(),
             });
         }

@@ -20,14 +20,14 @@ internal sealed partial class DispatchEngine
     /// messages per storm came again that way while every worker kept running.
     /// </remarks>
     public Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout) =>
-        DrainAsync(partitions, timeout, _commitsPositions ? TimestampAfter(TimeSpan.Zero) : null);
+        DrainAsync(partitions, timeout, retriesDueWithin: TimeSpan.Zero);
 
-    // fillGapsBefore: null drops every queued message; a TimeProvider timestamp runs the gap
-    // messages too, and the retries due by then.
-    private async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout, long? fillGapsBefore)
+    // Where positions are committed, the gap messages run too, and the retries due within
+    // retriesDueWithin; elsewhere every queued message is dropped.
+    private async Task<IReadOnlyList<PartitionPosition>> DrainAsync(IReadOnlyCollection<PartitionState> partitions, TimeSpan timeout, TimeSpan retriesDueWithin)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        var waits = Close(partitions, cancel: false, fillGapsBefore);
+        var waits = Close(partitions, cancel: false, _commitsPositions ? TimestampAfter(retriesDueWithin) : null);
         if (waits.Count > 0)
         {
             var all = Task.WhenAll(waits);
@@ -116,7 +116,7 @@ internal sealed partial class DispatchEngine
             all = [.. _partitions];
         }
 
-        var positions = await DrainAsync(all, timeout, _commitsPositions ? TimestampAfter(timeout) : null);
+        var positions = await DrainAsync(all, timeout, retriesDueWithin: timeout);
         WorkerSignal[] idle;
         Task[] workers;
         lock (_gate)

@@ -145,9 +145,9 @@ internal sealed partial class DispatchEngine : IDisposable
     /// <summary>The <c>tmq.outcome</c> values this engine may report: <c>requeue</c> only with a <see cref="EngineSettings.RequeueRetry"/>.</summary>
     internal IReadOnlyList<string> Outcomes => _requeueRetry is null ? OutcomeValues.InPlace : OutcomeValues.WithRequeue;
 
-    /// <summary>How many messages ended with <paramref name="outcome"/> (a value of <see cref="Outcomes"/>) since the engine was made; 0 for a name that is no outcome.</summary>
-    internal long OutcomeTotal(string outcome) =>
-        OutcomeValues.Parse(outcome) is { } known ? Volatile.Read(ref _outcomeTotals[(int)known]) : 0;
+    /// <summary>Each of <see cref="Outcomes"/> with how many messages ended so since the engine was made.</summary>
+    internal IEnumerable<(string Outcome, long Total)> OutcomeTotals() =>
+        Outcomes.Select(o => (o, Volatile.Read(ref _outcomeTotals[Array.IndexOf(OutcomeValues.WithRequeue, o)])));
 
     /// <summary>Messages waiting for a retry timer.</summary>
     internal int RetryWaiting

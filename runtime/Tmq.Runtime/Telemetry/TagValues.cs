@@ -15,12 +15,6 @@ internal static class OutcomeValues
 
     /// <summary>What an engine that may hand a retry back to the broker reports (NSQ); it still retries in place to keep a key's order.</summary>
     public static readonly string[] WithRequeue = [Success, Retry, Requeue, DeadLetter, Stopped, Cancelled];
-
-    /// <summary>The <c>tmq.outcome</c> value of <paramref name="outcome"/>.</summary>
-    public static string Name(Outcome outcome) => WithRequeue[(int)outcome];
-
-    /// <summary>The outcome named <paramref name="name"/>, or null for a name that is none.</summary>
-    public static Outcome? Parse(string name) => Array.IndexOf(WithRequeue, name) is >= 0 and var index ? (Outcome)index : null;
 }
 
 /// <summary>A handler outcome the engine counts, in the order of <see cref="OutcomeValues.WithRequeue"/>.</summary>

@@ -46,7 +46,7 @@ internal sealed class TmqMetrics : IDisposable
     public Histogram<double> ProcessDuration { get; }
 
     /// <summary>
-    /// Read from each registered consumer's own totals when collected (<see cref="IConsumerGauges.OutcomeTotal"/>),
+    /// Read from each registered consumer's own totals when collected (<see cref="IConsumerGauges.OutcomeTotals"/>),
     /// not measured per message: every series of every registered consumer is there from its registration, at 0.
     /// </summary>
     public ObservableCounter<long> Outcomes { get; }
@@ -93,9 +93,9 @@ internal sealed class TmqMetrics : IDisposable
     {
         foreach (var consumer in _consumers.Keys)
         {
-            foreach (var outcome in consumer.Outcomes)
+            foreach (var (outcome, total) in consumer.OutcomeTotals())
             {
-                yield return new Measurement<long>(consumer.OutcomeTotal(outcome), [.. consumer.Tags, new("tmq.outcome", outcome)]);
+                yield return new Measurement<long>(total, [.. consumer.Tags, new("tmq.outcome", outcome)]);
             }
         }
     }
@@ -138,11 +138,11 @@ internal interface IConsumerGauges
     /// <summary>The consumer's tags, the same on every series of the consumer (the engine's too).</summary>
     KeyValuePair<string, object?>[] Tags { get; }
 
-    /// <summary>The <c>tmq.outcome</c> values its engine reports (<see cref="Dispatch.DispatchEngine.Outcomes"/>).</summary>
-    IReadOnlyList<string> Outcomes { get; }
-
-    /// <summary>How many messages ended with <paramref name="outcome"/> since the consumer started (<see cref="Dispatch.DispatchEngine.OutcomeTotal"/>).</summary>
-    long OutcomeTotal(string outcome);
+    /// <summary>
+    /// Each <c>tmq.outcome</c> value its engine reports (<see cref="Dispatch.DispatchEngine.Outcomes"/>)
+    /// with how many messages ended so since the consumer started.
+    /// </summary>
+    IEnumerable<(string Outcome, long Total)> OutcomeTotals();
 
     /// <summary>The <c>tmq.rebalance</c> values it reports; none for a transport without rebalances.</summary>
     IReadOnlyList<string> Rebalances { get; }
